@@ -1,0 +1,41 @@
+import type { Knex } from 'knex';
+import type { Dialect } from './config';
+import type { TableName } from './tables';
+
+/**
+ * A unit of work on the metadata database: one SQL transaction. Repositories receive one of
+ * these and never open connections or transactions themselves.
+ */
+export interface Tx {
+  readonly dialect: Dialect;
+  /** The Knex transaction; every statement of one RPC goes through it. */
+  readonly knex: Knex.Transaction;
+  /** The physical name of an MLMD table in this dialect (see physicalTableName). */
+  table(name: TableName): string;
+  /** Server clock in milliseconds since the epoch, read once per transaction attempt. */
+  readonly nowMs: number;
+}
+
+export interface TransactionOptions {
+  /** Read-only work may skip locking and retries; defaults to false. */
+  readOnly?: boolean;
+}
+
+/** The process-wide handle on the metadata database: one connection pool, schema checked. */
+export interface Database {
+  readonly dialect: Dialect;
+  /** The pool. Prefer `transaction`; raw access is for health checks and tests. */
+  readonly knex: Knex;
+  table(name: TableName): string;
+  /**
+   * Runs `work` in one transaction. Deadlocks, lock-wait timeouts and serialization failures
+   * are retried a bounded number of times with jittered back-off; if they persist the
+   * caller sees MlmdError(ABORTED), the code upstream's clients retry on.
+   */
+  transaction<T>(work: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  /** The MLMD schema version found (or created) at start-up. */
+  readonly schemaVersion: number;
+  close(): Promise<void>;
+}

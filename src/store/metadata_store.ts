@@ -1,0 +1,32 @@
+import type { Database } from '../database/database';
+import { unimplemented } from './errors';
+import type { RequestOf, ResponseOf, RpcDefinition, RpcMethod, RpcTable } from './rpc';
+import { rpcRegistry } from './rpc_registry';
+
+/** Upstream's RPC name ("PutArtifactType") for a ts-proto method name ("putArtifactType"). */
+export function rpcDisplayName(method: RpcMethod): string {
+  return method.charAt(0).toUpperCase() + method.slice(1);
+}
+
+/**
+ * MLMD semantics over one database: each call is one transaction (retried by the database
+ * layer on deadlocks), dispatched to the implementation registered for the RPC.
+ */
+export class MetadataStore {
+  constructor(
+    readonly db: Database,
+    private readonly rpcs: RpcTable = rpcRegistry,
+  ) {}
+
+  implements(method: RpcMethod): boolean {
+    return this.rpcs[method] !== undefined;
+  }
+
+  async call<M extends RpcMethod>(method: M, request: RequestOf<M>): Promise<ResponseOf<M>> {
+    const definition = this.rpcs[method] as RpcDefinition<M> | undefined;
+    if (!definition) {
+      throw unimplemented(`${rpcDisplayName(method)} is not implemented.`);
+    }
+    return this.db.transaction((tx) => definition.impl(tx, request), { readOnly: definition.readOnly });
+  }
+}
