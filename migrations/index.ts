@@ -1,0 +1,19 @@
+import type { Knex } from 'knex';
+import * as mlmdSchemaV10 from './20261122000001_mlmd_schema_v10';
+
+/**
+ * Every schema change, in order. Listed explicitly (rather than read from the directory) so
+ * the same list works from TypeScript sources under test and from compiled JavaScript.
+ */
+const MIGRATIONS: readonly { name: string; module: Knex.Migration }[] = [
+  { name: '20261122000001_mlmd_schema_v10', module: mlmdSchemaV10 },
+];
+
+export const migrationSource: Knex.MigrationSource<{ name: string; module: Knex.Migration }> = {
+  getMigrations: async () => [...MIGRATIONS],
+  getMigrationName: (migration) => migration.name,
+  getMigration: async (migration) => migration.module,
+};
+
+/** Knex's bookkeeping tables, named so nobody mistakes them for MLMD's own. */
+export const MIGRATIONS_TABLE = 'mlmd_ts_migrations';

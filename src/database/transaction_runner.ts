@@ -1,0 +1,96 @@
+import type { Knex } from 'knex';
+import { aborted, alreadyExists, internal, isMlmdError, MlmdError, unavailable } from '../store/errors';
+import type { Dialect } from './config';
+import type { Tx, TransactionOptions } from './database';
+import { classifyDbError, isRetryable, type DbErrorKind } from './db_errors';
+import type { DatabaseObserver, RetryReason } from './observer';
+import { physicalTableName } from './tables';
+
+const MAX_ATTEMPTS = 6;
+const BASE_BACKOFF_MS = 10;
+const MAX_BACKOFF_MS = 500;
+
+const RETRY_REASON: Partial<Record<DbErrorKind, RetryReason>> = {
+  deadlock: 'deadlock',
+  lock_timeout: 'lock_timeout',
+  serialization: 'serialization',
+  busy: 'busy',
+};
+
+/**
+ * Runs each unit of work as one transaction. Transient conflicts (deadlocks, lock-wait
+ * timeouts, serialization failures, SQLite busy) re-run the whole unit with full-jitter
+ * exponential back-off, so concurrent pipeline steps do not see ABORTED for what the server
+ * can resolve itself. Persisting conflicts surface as ABORTED — the code MLMD clients retry.
+ */
+export class TransactionRunner {
+  constructor(
+    private readonly knex: Knex,
+    private readonly dialect: Dialect,
+    private readonly observer: DatabaseObserver,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async run<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    void options;
+    for (let attempt = 1; ; attempt++) {
+      const started = process.hrtime.bigint();
+      try {
+        const result = await this.knex.transaction(async (trx) => work(this.makeTx(trx)));
+        this.observer.transactionFinished('committed', seconds(started));
+        return result;
+      } catch (error) {
+        this.observer.transactionFinished('rolled_back', seconds(started));
+        if (isMlmdError(error)) throw error;
+        const kind = classifyDbError(this.dialect, error);
+        if (isRetryable(kind) && attempt < MAX_ATTEMPTS) {
+          this.observer.transactionRetried(RETRY_REASON[kind] ?? 'deadlock');
+          await sleep(backoffMs(attempt));
+          continue;
+        }
+        throw toMlmdError(kind, error);
+      }
+    }
+  }
+
+  private makeTx(trx: Knex.Transaction): Tx {
+    const dialect = this.dialect;
+    return {
+      dialect,
+      knex: trx,
+      nowMs: this.clock(),
+      table: (name) => physicalTableName(dialect, name),
+    };
+  }
+}
+
+/** The status upstream would give a database failure that the store did not handle itself. */
+export function toMlmdError(kind: DbErrorKind, error: unknown): MlmdError {
+  const message = (error as Error)?.message ?? String(error);
+  switch (kind) {
+    case 'unique_violation':
+      return alreadyExists(`Given node already exists: ${message}`);
+    case 'deadlock':
+    case 'lock_timeout':
+    case 'serialization':
+    case 'busy':
+      return aborted(`Concurrent transactions conflicted and retries were exhausted: ${message}`);
+    case 'connection':
+      return unavailable(`The metadata database is unreachable: ${message}`);
+    default:
+      return internal(`Error when executing query: ${message}`);
+  }
+}
+
+function backoffMs(attempt: number): number {
+  const cap = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** attempt);
+  return Math.random() * cap;
+}
+
+function seconds(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
