@@ -14,6 +14,11 @@ export interface Tx {
   table(name: TableName): string;
   /** Server clock in milliseconds since the epoch, read once per transaction attempt. */
   readonly nowMs: number;
+  /**
+   * Inserts rows (all with the same keys) into a table with an auto-increment id in ONE
+   * statement where the database allows it, returning the new ids in row order.
+   */
+  insertReturningIds(table: TableName, rows: Record<string, unknown>[]): Promise<number[]>;
 }
 
 export interface TransactionOptions {

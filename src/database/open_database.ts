@@ -8,6 +8,7 @@ import { classifyDbError } from './db_errors';
 import { ensureDatabaseExists } from './ensure_database_exists';
 import { describeDatabase, knexConfig } from './knex_config';
 import { NO_OP_OBSERVER, type DatabaseObserver } from './observer';
+import { detectInsertIdStrategy, type InsertIdStrategy } from './insert_returning_ids';
 import { initializeSchema } from './schema/initialize_schema';
 import { physicalTableName, type TableName } from './tables';
 import { TransactionRunner } from './transaction_runner';
@@ -34,7 +35,8 @@ export async function openDatabase(
   observeQueries(knex, observer);
   try {
     const schemaVersion = await initializeSchema(knex, config, options.schema);
-    return new KnexDatabase(knex, config, schemaVersion, observer);
+    const insertIds = await detectInsertIdStrategy(knex, config.kind);
+    return new KnexDatabase(knex, config, schemaVersion, observer, insertIds);
   } catch (e) {
     await knex.destroy().catch(() => undefined);
     throw explainConnectionFailure(config, e);
@@ -50,9 +52,10 @@ class KnexDatabase implements Database {
     config: DatabaseConfig,
     readonly schemaVersion: number,
     observer: DatabaseObserver,
+    insertIds: InsertIdStrategy,
   ) {
     this.dialect = config.kind;
-    this.runner = new TransactionRunner(knex, this.dialect, observer);
+    this.runner = new TransactionRunner(knex, this.dialect, observer, insertIds);
   }
 
   table(name: TableName): string {

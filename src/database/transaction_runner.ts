@@ -4,6 +4,7 @@ import type { Dialect } from './config';
 import type { Tx, TransactionOptions } from './database';
 import { classifyDbError, isRetryable, type DbErrorKind } from './db_errors';
 import type { DatabaseObserver, RetryReason } from './observer';
+import { insertReturningIds, type InsertIdStrategy } from './insert_returning_ids';
 import { physicalTableName } from './tables';
 
 const MAX_ATTEMPTS = 6;
@@ -28,6 +29,7 @@ export class TransactionRunner {
     private readonly knex: Knex,
     private readonly dialect: Dialect,
     private readonly observer: DatabaseObserver,
+    private readonly insertIdStrategy: InsertIdStrategy,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -60,6 +62,8 @@ export class TransactionRunner {
       knex: trx,
       nowMs: this.clock(),
       table: (name) => physicalTableName(dialect, name),
+      insertReturningIds: (name, rows) =>
+        insertReturningIds(trx, this.insertIdStrategy, physicalTableName(dialect, name), rows),
     };
   }
 }
