@@ -7,6 +7,12 @@ import { latin1SessionTypeCast, latin1WireClient } from './mysql_wire_text';
 
 const DEFAULT_POOL_MAX = 10;
 
+/**
+ * Knex prints pool and driver warnings straight to the console. Every failure also reaches us
+ * as a rejected promise, which the caller reports once, in its own words: keep the console quiet.
+ */
+const QUIET_LOG = { warn: () => {}, error: () => {}, deprecate: () => {}, debug: () => {} };
+
 // PostgreSQL BIGINT (oid 20) arrives as a string by default. Timestamps and counts fit in a
 // double exactly; anything wider stays a string so no caller silently loses precision.
 pg.types.setTypeParser(20, (text: string) => {
@@ -101,6 +107,7 @@ export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX): 
     case 'sqlite':
       return {
         client: 'better-sqlite3',
+        log: QUIET_LOG,
         connection: { filename: config.filename, options: { readonly: !!config.readonly } },
         useNullAsDefault: true,
         // better-sqlite3 is synchronous and SQLite serialises writers anyway: one connection
@@ -122,12 +129,14 @@ export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX): 
     case 'mysql':
       return {
         client: latin1WireClient(),
+        log: QUIET_LOG,
         connection: mysqlConnection(config, true),
         pool: { min: 0, max: Math.max(2, poolMax) },
       };
     case 'postgres':
       return {
         client: 'pg',
+        log: QUIET_LOG,
         connection: postgresConnection(config, config.dbname),
         pool: { min: 0, max: Math.max(2, poolMax) },
       };
@@ -137,9 +146,9 @@ export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX): 
 /** A short-lived connection to the server without the metadata database selected. */
 export function serverLevelKnexConfig(config: MysqlConfig | PostgresConfig): Knex.Config {
   if (config.kind === 'mysql') {
-    return { client: latin1WireClient(), connection: mysqlConnection(config, false), pool: { min: 0, max: 1 } };
+    return { client: latin1WireClient(), log: QUIET_LOG, connection: mysqlConnection(config, false), pool: { min: 0, max: 1 } };
   }
-  return { client: 'pg', connection: postgresConnection(config, 'postgres'), pool: { min: 0, max: 1 } };
+  return { client: 'pg', log: QUIET_LOG, connection: postgresConnection(config, 'postgres'), pool: { min: 0, max: 1 } };
 }
 
 /** Where the server lives, for messages (never includes credentials). */
