@@ -1,0 +1,185 @@
+import {
+  LineageSubgraphQueryOptions_Direction as Direction,
+  type Artifact,
+  type ArtifactType,
+  type Context,
+  type ContextType,
+  type Event,
+  type Execution,
+  type ExecutionType,
+  type LineageGraph,
+  type LineageSubgraphQueryOptions,
+  type LineageSubgraphQueryOptions_EndingNodes as EndingNodes,
+} from '../generated/ml_metadata/proto/metadata_store';
+import type { Tx } from '../database/database';
+import { associationsOf, attributionsOf, eventsTouching, type EventEdgeRow } from '../repositories/lineage_repository';
+import { invalidArgument, notFound } from '../store/errors';
+import { followsEvent, isDirected } from './event_direction';
+
+export type LineageNodeKind = 'artifact' | 'execution';
+
+/** What the traversal needs from the rest of the store, injected to keep the module apart. */
+export interface LineageDeps {
+  /** Ids of `kind` nodes matching `filter` (ascending), optionally among `candidates`, at most `limit`. */
+  matchNodes(tx: Tx, kind: LineageNodeKind, filter: string, options: { candidates?: number[]; limit?: number }): Promise<number[]>;
+  /** Full events (with paths) for the given rows, in the same order. */
+  hydrateEvents(tx: Tx, rows: EventEdgeRow[]): Promise<Event[]>;
+  /** Every type of a kind, as lineage responses carry them (no base_type, no external_id). */
+  allArtifactTypes(tx: Tx): Promise<ArtifactType[]>;
+  allExecutionTypes(tx: Tx): Promise<ExecutionType[]>;
+  allContextTypes(tx: Tx): Promise<ContextType[]>;
+}
+
+/** Upstream's hop limit: absent means 100 and larger values are clamped to it. */
+export const MAX_NUM_HOPS = 100;
+/** Upstream lists starting nodes with its page cap (100 + 1). */
+const MAX_STARTING_NODES = 101;
+
+const GRAPH_FIELDS = [
+  'artifacts',
+  'executions',
+  'contexts',
+  'events',
+  'attributions',
+  'associations',
+  'artifact_types',
+  'execution_types',
+  'context_types',
+  'parent_contexts',
+] as const;
+
+interface KindState {
+  visited: Set<number>;
+  ending: Set<number>;
+  endingFilter?: string;
+  includeEnding: boolean;
+}
+
+/**
+ * GetLineageSubgraph: a breadth-first walk over the bipartite artifact/execution graph whose
+ * edges are events. Each hop costs a constant number of statements for its whole frontier
+ * (events of the frontier, then the ending filter over the new candidates), never one per node.
+ */
+export async function getLineageSubgraph(
+  tx: Tx,
+  options: LineageSubgraphQueryOptions | undefined,
+  readMask: string[] | undefined,
+  deps: LineageDeps,
+): Promise<LineageGraph> {
+  const startKind: LineageNodeKind | undefined = options?.startingArtifacts
+    ? 'artifact'
+    : options?.startingExecutions
+      ? 'execution'
+      : undefined;
+  if (!options || !startKind) throw invalidArgument('Missing arguments for listing starting nodes.');
+  const startFilter = (startKind === 'artifact' ? options.startingArtifacts : options.startingExecutions)?.filterQuery;
+  if (!startFilter) throw invalidArgument('Cannot list starting nodes if `filter_query` is unspecified.');
+  let hops = MAX_NUM_HOPS;
+  if (options.maxNumHops !== undefined) {
+    if (options.maxNumHops < 0n) {
+      throw invalidArgument(`max_num_hops cannot be negative: max_num_hops = ${options.maxNumHops}`);
+    }
+    hops = Number(options.maxNumHops > BigInt(MAX_NUM_HOPS) ? BigInt(MAX_NUM_HOPS) : options.maxNumHops);
+  }
+  const direction = options.direction ?? Direction.DIRECTION_UNSPECIFIED;
+
+  const starting = await deps.matchNodes(tx, startKind, startFilter, { limit: MAX_STARTING_NODES });
+  if (starting.length === 0) throw notFound('Cannot find qualified nodes to start the traversal.');
+
+  const state: Record<LineageNodeKind, KindState> = {
+    artifact: kindState(options.endingArtifacts),
+    execution: kindState(options.endingExecutions),
+  };
+  const startState = state[startKind];
+  const startEnding = await matchEnding(tx, deps, startKind, startState, starting);
+  let frontier = starting.filter((id) => !startEnding.has(id));
+  frontier.forEach((id) => startState.visited.add(id));
+
+  const eventsOut: EventEdgeRow[] = [];
+  for (let hop = 0; hop < hops && frontier.length > 0; hop++) {
+    const fromKind: LineageNodeKind = (startKind === 'artifact') === (hop % 2 === 0) ? 'artifact' : 'execution';
+    const toKind: LineageNodeKind = fromKind === 'artifact' ? 'execution' : 'artifact';
+    const fromArtifact = fromKind === 'artifact';
+    const to = state[toKind];
+    const events = (await eventsTouching(tx, fromArtifact ? 'artifact_id' : 'execution_id', frontier)).filter((e) =>
+      followsEvent(direction, fromArtifact, e.type),
+    );
+    const otherEnd = (e: EventEdgeRow) => (fromArtifact ? e.execution_id : e.artifact_id);
+    const candidates = [...new Set(events.map(otherEnd))].filter((id) => !to.visited.has(id) && !to.ending.has(id));
+    const newlyEnding = await matchEnding(tx, deps, toKind, to, candidates);
+    const next = candidates.filter((id) => !newlyEnding.has(id));
+    for (const event of events) {
+      const other = otherEnd(event);
+      if (to.ending.has(other)) {
+        if (to.includeEnding) eventsOut.push(event);
+      } else if (to.visited.has(other)) {
+        if (isDirected(direction)) eventsOut.push(event);
+      } else {
+        eventsOut.push(event);
+      }
+    }
+    next.forEach((id) => to.visited.add(id));
+    frontier = next;
+  }
+
+  const artifactIds = nodesOut(state.artifact);
+  const executionIds = nodesOut(state.execution);
+  return assemble(tx, deps, readMask, artifactIds, executionIds, eventsOut);
+}
+
+function kindState(ending: EndingNodes | undefined): KindState {
+  // Only a *present* filter_query activates ending nodes; present-but-empty matches everything.
+  return {
+    visited: new Set(),
+    ending: new Set(),
+    endingFilter: ending?.filterQuery,
+    includeEnding: ending?.filterQuery !== undefined && (ending.includeEndingNodes ?? false),
+  };
+}
+
+async function matchEnding(tx: Tx, deps: LineageDeps, kind: LineageNodeKind, state: KindState, candidates: number[]): Promise<Set<number>> {
+  if (state.endingFilter === undefined || candidates.length === 0) return new Set();
+  const matched =
+    state.endingFilter === '' ? candidates : await deps.matchNodes(tx, kind, state.endingFilter, { candidates });
+  matched.forEach((id) => state.ending.add(id));
+  return new Set(matched);
+}
+
+function nodesOut(state: KindState): number[] {
+  const ids = [...state.visited];
+  if (state.includeEnding) ids.push(...state.ending);
+  return ids.sort((a, b) => a - b);
+}
+
+async function assemble(
+  tx: Tx,
+  deps: LineageDeps,
+  readMask: string[] | undefined,
+  artifactIds: number[],
+  executionIds: number[],
+  events: EventEdgeRow[],
+): Promise<LineageGraph> {
+  const mask = new Set(readMask && readMask.length > 0 ? readMask : GRAPH_FIELDS);
+  const graph: LineageGraph = {};
+  if (mask.has('artifacts')) graph.artifacts = artifactIds.map((id): Artifact => ({ id: BigInt(id) }));
+  if (mask.has('executions')) graph.executions = executionIds.map((id): Execution => ({ id: BigInt(id) }));
+  if (mask.has('events')) graph.events = await deps.hydrateEvents(tx, events);
+  const needAttributions = mask.has('attributions') || mask.has('contexts');
+  const needAssociations = mask.has('associations') || mask.has('contexts');
+  const attributions = needAttributions ? await attributionsOf(tx, artifactIds) : [];
+  const associations = needAssociations ? await associationsOf(tx, executionIds) : [];
+  if (mask.has('attributions')) {
+    graph.attributions = attributions.map((r) => ({ artifactId: BigInt(r.node_id), contextId: BigInt(r.context_id) }));
+  }
+  if (mask.has('associations')) {
+    graph.associations = associations.map((r) => ({ executionId: BigInt(r.node_id), contextId: BigInt(r.context_id) }));
+  }
+  if (mask.has('contexts')) {
+    const contextIds = [...new Set([...attributions, ...associations].map((r) => r.context_id))].sort((a, b) => a - b);
+    graph.contexts = contextIds.map((id): Context => ({ id: BigInt(id) }));
+  }
+  if (mask.has('artifact_types')) graph.artifactTypes = await deps.allArtifactTypes(tx);
+  if (mask.has('execution_types')) graph.executionTypes = await deps.allExecutionTypes(tx);
+  if (mask.has('context_types')) graph.contextTypes = await deps.allContextTypes(tx);
+  return graph;
+}
