@@ -1,0 +1,108 @@
+import type { Tx } from '../database/database';
+import { integerAsText } from '../database/sql_fragments';
+import type { Value } from '../generated/ml_metadata/proto/metadata_store';
+import { nodeTables, type NodeKind } from '../store/node_kind';
+import { decodeValue, encodeValue, type StoredValueColumns } from '../store/values/property_value_codec';
+import { chunked } from './chunked';
+
+/** One property of one node, decoded. */
+export interface StoredProperty {
+  nodeId: number;
+  name: string;
+  isCustom: boolean;
+  value: Value;
+}
+
+/** A property to write: the node it belongs to, its key, and the proto Value. */
+export interface PropertyWrite {
+  nodeId: number;
+  name: string;
+  isCustom: boolean;
+  value: Value;
+}
+
+/** Identifies one property row for deletion. */
+export interface PropertyKey {
+  nodeId: number;
+  name: string;
+  isCustom: boolean;
+}
+
+interface PropertyRow extends StoredValueColumns {
+  node_id: number | string;
+  name: string;
+  is_custom_property: boolean | number | string;
+}
+
+const isCustomFlag = (raw: boolean | number | string): boolean =>
+  typeof raw === 'string' ? raw === '1' || raw.toLowerCase().startsWith('t') : Boolean(raw);
+
+/**
+ * Every property row of the given nodes, one statement per chunk of ids. int_value is selected
+ * as text so values beyond 2^53 survive the drivers.
+ */
+export async function loadProperties(tx: Tx, kind: NodeKind, nodeIds: readonly number[]): Promise<StoredProperty[]> {
+  const t = nodeTables(kind);
+  const result: StoredProperty[] = [];
+  for (const ids of chunked(nodeIds)) {
+    const rows = (await tx
+      .knex(tx.table(t.property))
+      .select(
+        { node_id: t.propertyNodeColumn },
+        'name',
+        'is_custom_property',
+        integerAsText(tx.knex, tx.dialect, 'int_value', 'int_value'),
+        'double_value',
+        'string_value',
+        'proto_value',
+        'bool_value',
+      )
+      .whereIn(t.propertyNodeColumn, ids)) as PropertyRow[];
+    for (const row of rows) {
+      const nodeId = Number(row.node_id);
+      const isCustom = isCustomFlag(row.is_custom_property);
+      const where = `${isCustom ? 'custom_properties' : 'properties'}["${row.name}"] of ${kind} ${nodeId}`;
+      result.push({ nodeId, name: row.name, isCustom, value: decodeValue(tx.dialect, row, where) });
+    }
+  }
+  return result;
+}
+
+/**
+ * Inserts property rows with multi-row INSERTs. Each row names all value columns (NULL but
+ * one) so every row of a statement has the same shape.
+ */
+export async function insertProperties(tx: Tx, kind: NodeKind, writes: readonly PropertyWrite[]): Promise<void> {
+  if (writes.length === 0) return;
+  const t = nodeTables(kind);
+  const custom = (flag: boolean) => (tx.dialect === 'postgres' ? flag : flag ? 1 : 0);
+  const rows = writes.map((w) => ({
+    [t.propertyNodeColumn]: w.nodeId,
+    name: w.name,
+    is_custom_property: custom(w.isCustom),
+    ...encodeValue(tx.dialect, w.value),
+  }));
+  // Rows carry a few columns each; 1,000 per statement keeps far below parameter limits.
+  for (const batch of chunked(rows, 1_000)) {
+    await tx.knex(tx.table(t.property)).insert(batch);
+  }
+}
+
+/**
+ * Deletes the given property rows, one statement per chunk. Unlike upstream the key includes
+ * is_custom_property, so a custom property never takes a same-named typed one with it.
+ */
+export async function deleteProperties(tx: Tx, kind: NodeKind, keys: readonly PropertyKey[]): Promise<void> {
+  if (keys.length === 0) return;
+  const t = nodeTables(kind);
+  const custom = (flag: boolean) => (tx.dialect === 'postgres' ? flag : flag ? 1 : 0);
+  for (const batch of chunked(keys, 2_000)) {
+    await tx
+      .knex(tx.table(t.property))
+      .whereIn(
+        [t.propertyNodeColumn, 'name', 'is_custom_property'],
+        batch.map((k) => [k.nodeId, k.name, custom(k.isCustom)]),
+      )
+      .delete();
+  }
+}
