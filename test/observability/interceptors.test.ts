@@ -4,9 +4,9 @@ import {
   Server,
   ServerCredentials,
   status as Status,
+  type handleUnaryCall,
   type ServerInterceptor,
   type ServiceError,
-  type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -24,25 +24,18 @@ const SERVICE = 'ml_metadata.MetadataStoreService';
 const SLOW_MS = 60;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+type Unary = handleUnaryCall<unknown, unknown>;
+
 /** Handlers with known outcomes, one per method, so each label set is predictable. */
-const handlers: UntypedServiceImplementation = {
-  getArtifactTypes: (_call: unknown, cb: (e: unknown, r?: unknown) => void) => cb(null, { artifactTypes: [] }),
-  getArtifactType: (_call: unknown, cb: (e: unknown) => void) =>
-    cb({ code: Status.NOT_FOUND, details: 'No type found for query, name: `missing`' }),
-  putArtifactType: (_call: unknown, cb: (e: unknown) => void) =>
-    cb({ code: Status.INVALID_ARGUMENT, details: 'No type name is specified.' }),
-  getArtifacts: (_call: unknown, cb: (e: unknown) => void) => cb({ code: Status.INTERNAL, details: 'disk on fire' }),
-  getExecutions: async (_call: unknown, cb: (e: unknown, r?: unknown) => void) => {
-    await sleep(SLOW_MS * 2);
-    cb(null, { executions: [] });
-  },
-  getContexts: async (_call: unknown, cb: (e: unknown, r?: unknown) => void) => {
-    await sleep(600);
-    cb(null, { contexts: [] });
-  },
+const handlers: Record<string, Unary> = {
+  getArtifactTypes: (_call, cb) => cb(null, { artifactTypes: [] }),
+  getArtifactType: (_call, cb) => cb({ code: Status.NOT_FOUND, details: 'No type found for query, name: `missing`' }),
+  putArtifactType: (_call, cb) => cb({ code: Status.INVALID_ARGUMENT, details: 'No type name is specified.' }),
+  getArtifacts: (_call, cb) => cb({ code: Status.INTERNAL, details: 'disk on fire' }),
+  getExecutions: (_call, cb) => void sleep(SLOW_MS * 2).then(() => cb(null, { executions: [] })),
+  getContexts: (_call, cb) => void sleep(600).then(() => cb(null, { contexts: [] })),
   // The request id the handler sees, echoed back through the one string field at hand.
-  getArtifactsByUri: (call: { metadata: Metadata }, cb: (e: unknown, r?: unknown) => void) =>
-    cb(null, { artifacts: [{ uri: String(call.metadata.get('x-request-id')[0]) }] }),
+  getArtifactsByUri: (call, cb) => cb(null, { artifacts: [{ uri: String(call.metadata.get('x-request-id')[0]) }] }),
 };
 
 async function startServer(interceptors: ServerInterceptor[]): Promise<{ server: Server; port: number }> {
