@@ -20,6 +20,21 @@ describe('logger', () => {
     expect(logs.lines[1]).toMatchObject({ config: { password: '[REDACTED]', user: 'root' } });
   });
 
+  it('censors secrets deeper down, in arrays, top-level child bindings and error properties, without touching the caller’s object', () => {
+    const logs = new LogCapture();
+    const logger = createLogger({ destination: logs });
+    const config = { a: { b: { c: { d: { Password: SECRET, keep: 'visible' } } } } };
+    logger.info({ config, list: [{ token: SECRET }] }, 'deep');
+    logger.child({ password: SECRET }).info('child');
+    const err = Object.assign(new Error('connect failed'), { config: { connection: { password: SECRET } } });
+    logger.error({ err }, 'failed');
+    expect(logs.raw.join('')).not.toContain(SECRET);
+    expect(logs.raw.join('')).toContain('visible');
+    expect(logs.lines[2]).toMatchObject({ err: { message: 'connect failed', config: { connection: { password: '[REDACTED]' } } } });
+    expect(config.a.b.c.d.Password).toBe(SECRET);
+    expect(err.config.connection.password).toBe(SECRET);
+  });
+
   it('says which database, schema version and ports at start-up, without credentials', () => {
     const logs = new LogCapture();
     const logger = createLogger({ destination: logs });
