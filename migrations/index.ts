@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import * as mlmdSchemaV10 from './20261122000001_mlmd_schema_v10';
+import * as edgeLookupIndexes from './20261122000003_edge_lookup_indexes';
+import * as eventPathStepOrder from './20261122000003_eventpath_step_order';
 
 /**
  * Every schema change, in order. Listed explicitly (rather than read from the directory) so
@@ -7,6 +9,8 @@ import * as mlmdSchemaV10 from './20261122000001_mlmd_schema_v10';
  */
 const MIGRATIONS: readonly { name: string; module: Knex.Migration }[] = [
   { name: '20261122000001_mlmd_schema_v10', module: mlmdSchemaV10 },
+  { name: '20261122000003_edge_lookup_indexes', module: edgeLookupIndexes },
+  { name: '20261122000003_eventpath_step_order', module: eventPathStepOrder },
 ];
 
 export const migrationSource: Knex.MigrationSource<{ name: string; module: Knex.Migration }> = {

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import type { Dialect } from './config';
+import { dialectOf } from './dialect';
+import { multiRowInsert } from './multi_row_insert';
 
 /**
  * How this server's database reports the ids of a multi-row INSERT. PostgreSQL, SQLite and
@@ -35,6 +37,11 @@ export async function insertReturningIds(
   if (rows.length === 0) return [];
   switch (strategy) {
     case 'returning': {
+      if (dialectOf(trx) === 'sqlite') {
+        // Knex's SQLite form (INSERT ... SELECT UNION ALL) fails beyond 500 rows.
+        const returned = (await multiRowInsert(trx, 'sqlite', table, rows, { suffix: ' RETURNING `id`' })) as { id: number }[];
+        return returned.map((r) => Number(r.id)).sort((a, b) => a - b);
+      }
       const returned = (await trx(table).insert(rows).returning('id')) as ({ id: number } | number)[];
       return returned.map((r) => Number(typeof r === 'object' ? r.id : r)).sort((a, b) => a - b);
     }

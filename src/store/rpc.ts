@@ -8,7 +8,8 @@ export type RpcMethod = Exclude<keyof MetadataStoreServiceServer, number>;
 export type RequestOf<M extends RpcMethod> =
   MetadataStoreServiceServer[M] extends handleUnaryCall<infer Req, unknown> ? Req : never;
 export type ResponseOf<M extends RpcMethod> =
-  MetadataStoreServiceServer[M] extends handleUnaryCall<unknown, infer Res> ? Res : never;
+  // `any` on the request side: with `unknown` the call type's variance makes the match fail (never).
+  MetadataStoreServiceServer[M] extends handleUnaryCall<any, infer Res> ? Res : never;
 
 /**
  * One RPC's MLMD semantics. It runs inside the single transaction the store opens for the

@@ -1,3 +1,5 @@
+import { contextGraphRpcs } from './context_graph';
+import { eventRpcs } from './events';
 import type { RpcTable } from './rpc';
 
 /**
@@ -5,4 +7,6 @@ import type { RpcTable } from './rpc';
  * UNIMPLEMENTED naming itself, exactly like upstream's generated base class.
  */
 export const rpcRegistry: RpcTable = {
+  ...eventRpcs,
+  ...contextGraphRpcs,
 };

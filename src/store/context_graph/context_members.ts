@@ -1,0 +1,50 @@
+import type { ListOperationOptions } from '../../generated/ml_metadata/proto/metadata_store';
+import type { Tx } from '../../database/database';
+import { MEMBER_COLUMN, memberIdsOfContext, memberIdsOfContextQuery, type MembershipEdge } from '../../repositories/edge_repository';
+import { storedIdOf } from '../../repositories/node_existence';
+import { loadArtifacts, loadExecutions } from '../../repositories/node_repository';
+import { listNodeIdPage } from '../paging/list_node_page';
+import type { RpcImpl } from '../rpc';
+
+interface MemberIdPage {
+  ids: number[];
+  nextPageToken?: string;
+}
+
+/**
+ * The ids of a context's artifacts or executions (contract §8.6.4). Without options: every
+ * member, ascending id. With options: one page of the members under the options' order and
+ * page token; the listing is restricted to the members, so the options can only narrow the
+ * set. A context without members answers empty before the options are looked at, as
+ * upstream does (so a bad token or filter on an empty context is not reported).
+ */
+async function memberIdPage(
+  tx: Tx,
+  edge: MembershipEdge,
+  contextId: bigint | undefined,
+  options: ListOperationOptions | undefined,
+): Promise<MemberIdPage> {
+  const context = storedIdOf(contextId ?? 0n);
+  if (context === null) return { ids: [] };
+  if (options === undefined) return { ids: await memberIdsOfContext(tx, edge, context) };
+
+  const anyMember = await tx.knex.from(tx.table(edge)).select(MEMBER_COLUMN[edge]).where('context_id', context).first();
+  if (anyMember === undefined) return { ids: [] };
+  // Paging (and, once it accepts one, options.filter_query) belongs to the shared listing;
+  // this module only supplies the candidate restriction.
+  return listNodeIdPage(tx, edge === 'Attribution' ? 'Artifact' : 'Execution', options, [
+    (query) => query.whereIn('n.id', memberIdsOfContextQuery(tx, edge, context)),
+  ]);
+}
+
+export const getArtifactsByContext: RpcImpl<'getArtifactsByContext'> = async (tx, request) => {
+  const page = await memberIdPage(tx, 'Attribution', request.contextId, request.options);
+  const artifacts = await loadArtifacts(tx, page.ids);
+  return page.nextPageToken === undefined ? { artifacts } : { artifacts, nextPageToken: page.nextPageToken };
+};
+
+export const getExecutionsByContext: RpcImpl<'getExecutionsByContext'> = async (tx, request) => {
+  const page = await memberIdPage(tx, 'Association', request.contextId, request.options);
+  const executions = await loadExecutions(tx, page.ids);
+  return page.nextPageToken === undefined ? { executions } : { executions, nextPageToken: page.nextPageToken };
+};

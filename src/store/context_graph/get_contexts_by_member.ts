@@ -1,0 +1,26 @@
+import { contextIdsOfMember } from '../../repositories/edge_repository';
+import { storedIdOf } from '../../repositories/node_existence';
+import { loadContexts } from '../../repositories/node_repository';
+import { notFound } from '../errors';
+import type { RpcImpl } from '../rpc';
+
+/**
+ * GetContextsByArtifact / GetContextsByExecution (contract §8.6.3): the node's contexts in
+ * ascending id. A node with no contexts, unknown or unset ids included, is NOT_FOUND, an
+ * asymmetry with GetArtifactsByContext that upstream keeps on purpose and clients may catch.
+ */
+export const getContextsByArtifact: RpcImpl<'getContextsByArtifact'> = async (tx, request) => {
+  const id = request.artifactId ?? 0n;
+  const stored = storedIdOf(id);
+  const contexts = stored === null ? [] : await loadContexts(tx, await contextIdsOfMember(tx, 'Attribution', stored));
+  if (contexts.length === 0) throw notFound(`No contexts found for artifact_id: ${id}`);
+  return { contexts };
+};
+
+export const getContextsByExecution: RpcImpl<'getContextsByExecution'> = async (tx, request) => {
+  const id = request.executionId ?? 0n;
+  const stored = storedIdOf(id);
+  const contexts = stored === null ? [] : await loadContexts(tx, await contextIdsOfMember(tx, 'Association', stored));
+  if (contexts.length === 0) throw notFound(`No contexts found for execution_id: ${id}`);
+  return { contexts };
+};

@@ -1,0 +1,94 @@
+import type { Event, Event_Path_Step } from '../../generated/ml_metadata/proto/metadata_store';
+import type { Tx } from '../../database/database';
+import {
+  eventKeyString,
+  existingEventKeys,
+  insertEvents,
+  type NewEvent,
+  type StoredStep,
+} from '../../repositories/event_repository';
+import { existingNodeIds, storedIdOf } from '../../repositories/node_existence';
+import { alreadyExists, invalidArgument } from '../errors';
+import type { RpcImpl } from '../rpc';
+import { isStorableEventType } from './event_type';
+
+/**
+ * PutEvents (contract §6.1, §6.2). Each event is checked in request order, and the first
+ * failure rejects the whole request before anything is written: ids and type present, both
+ * nodes exist (INVALID_ARGUMENT, never NOT_FOUND), and no event with the same (artifact,
+ * execution, type) stored or earlier in the request (ALREADY_EXISTS). Statements: one
+ * existence lookup for all nodes, one for all candidate duplicates, then multi-row inserts.
+ */
+export const putEvents: RpcImpl<'putEvents'> = async (tx, request) => {
+  const events = request.events ?? [];
+  if (events.length > 0) await writeEvents(tx, events, 'events');
+  return {};
+};
+
+/**
+ * Validates and writes `events` (field name `field` in messages). Exported for the composite
+ * writes (PutExecution, PutLineageSubgraph), which run the same checks on their events.
+ */
+export async function writeEvents(tx: Tx, events: readonly Event[], field: string): Promise<void> {
+  const artifactIds: number[] = [];
+  const executionIds: number[] = [];
+  for (const e of events) {
+    const a = e.artifactId === undefined ? null : storedIdOf(e.artifactId);
+    const x = e.executionId === undefined ? null : storedIdOf(e.executionId);
+    if (a !== null) artifactIds.push(a);
+    if (x !== null) executionIds.push(x);
+  }
+  const existing = await existingNodeIds(tx, { Artifact: artifactIds, Execution: executionIds });
+
+  const candidates: NewEvent[] = events.map((event, i) => {
+    const at = `${field}[${i}]`;
+    if (event.artifactId === undefined) throw invalidArgument(`No artifact id is specified (${at}.artifact_id is unset).`);
+    if (event.executionId === undefined) throw invalidArgument(`No execution id is specified (${at}.execution_id is unset).`);
+    if (event.type === undefined || !isStorableEventType(event.type)) {
+      throw invalidArgument(
+        `No event type is specified (${at}.type is ${event.type === undefined ? 'unset' : event.type}; ` +
+          'expected one of DECLARED_OUTPUT..PENDING_OUTPUT).',
+      );
+    }
+    const artifactId = storedIdOf(event.artifactId);
+    if (artifactId === null || !existing.Artifact.has(artifactId)) {
+      throw invalidArgument(`No artifact with the given id ${event.artifactId} (${at}.artifact_id).`);
+    }
+    const executionId = storedIdOf(event.executionId);
+    if (executionId === null || !existing.Execution.has(executionId)) {
+      throw invalidArgument(`No execution with the given id ${event.executionId} (${at}.execution_id).`);
+    }
+    return {
+      artifactId,
+      executionId,
+      type: event.type,
+      millisecondsSinceEpoch: event.millisecondsSinceEpoch ?? BigInt(tx.nowMs),
+      steps: storedSteps(event.path?.steps ?? []),
+    };
+  });
+
+  const stored = await existingEventKeys(tx, candidates);
+  const seen = new Set<string>();
+  candidates.forEach((c, i) => {
+    const key = eventKeyString(c);
+    if (stored.has(key) || seen.has(key)) {
+      throw alreadyExists(
+        `Given event already exists: artifact_id ${c.artifactId}, execution_id ${c.executionId}, type ${c.type} ` +
+          `(${field}[${i}]${stored.has(key) ? '' : ' repeats an earlier event of this request'}).`,
+      );
+    }
+    seen.add(key);
+  });
+
+  await insertEvents(tx, candidates);
+}
+
+/** Steps with neither `index` nor `key` set are dropped, as upstream does. */
+function storedSteps(steps: readonly Event_Path_Step[]): StoredStep[] {
+  const out: StoredStep[] = [];
+  for (const step of steps) {
+    if (step.index !== undefined) out.push({ kind: 'index', index: step.index });
+    else if (step.key !== undefined) out.push({ kind: 'key', key: step.key });
+  }
+  return out;
+}
