@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as mlmdSchemaV10 from './20261122000001_mlmd_schema_v10';
+import * as widenPropertyValues from './20261122000002_widen_property_values';
 import * as edgeLookupIndexes from './20261122000003_edge_lookup_indexes';
 import * as eventPathStepOrder from './20261122000003_eventpath_step_order';
 
@@ -9,6 +10,7 @@ import * as eventPathStepOrder from './20261122000003_eventpath_step_order';
  */
 const MIGRATIONS: readonly { name: string; module: Knex.Migration }[] = [
   { name: '20261122000001_mlmd_schema_v10', module: mlmdSchemaV10 },
+  { name: '20261122000002_widen_property_values', module: widenPropertyValues },
   { name: '20261122000003_edge_lookup_indexes', module: edgeLookupIndexes },
   { name: '20261122000003_eventpath_step_order', module: eventPathStepOrder },
 ];

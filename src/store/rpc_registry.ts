@@ -1,5 +1,6 @@
 import { contextGraphRpcs } from './context_graph';
 import { eventRpcs } from './events';
+import { nodeRpcs } from './nodes/node_rpcs';
 import type { RpcTable } from './rpc';
 
 /**
@@ -7,6 +8,7 @@ import type { RpcTable } from './rpc';
  * UNIMPLEMENTED naming itself, exactly like upstream's generated base class.
  */
 export const rpcRegistry: RpcTable = {
+  ...nodeRpcs,
   ...eventRpcs,
   ...contextGraphRpcs,
 };
