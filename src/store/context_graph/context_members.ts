@@ -4,6 +4,7 @@ import { MEMBER_COLUMN, memberIdsOfContext, memberIdsOfContextQuery, type Member
 import { storedIdOf } from '../../repositories/node_existence';
 import { loadArtifacts, loadExecutions } from '../../repositories/node_repository';
 import { listNodeIdPage } from '../paging/list_node_page';
+import { unimplemented } from '../errors';
 import type { RpcImpl } from '../rpc';
 
 interface MemberIdPage {
@@ -30,8 +31,12 @@ async function memberIdPage(
 
   const anyMember = await tx.knex.from(tx.table(edge)).select(MEMBER_COLUMN[edge]).where('context_id', context).first();
   if (anyMember === undefined) return { ids: [] };
-  // Paging (and, once it accepts one, options.filter_query) belongs to the shared listing;
-  // this module only supplies the candidate restriction.
+  // Paging and filtering belong to the shared listing; this module only supplies the
+  // candidate restriction. listNodeIdPage does not apply filter_query yet: refuse rather than
+  // answer an unfiltered page. (Remove this guard when the listing applies filters.)
+  if (options.filterQuery) {
+    throw unimplemented(`filter_query is not supported yet by this server (options.filter_query "${options.filterQuery}").`);
+  }
   return listNodeIdPage(tx, edge === 'Attribution' ? 'Artifact' : 'Execution', options, [
     (query) => query.whereIn('n.id', memberIdsOfContextQuery(tx, edge, context)),
   ]);
