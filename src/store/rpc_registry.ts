@@ -1,5 +1,6 @@
 import { contextGraphRpcs } from './context_graph';
 import { eventRpcs } from './events';
+import { listAllRpcs } from './listing/list_all_nodes';
 import { nodeRpcs } from './nodes/node_rpcs';
 import type { RpcTable } from './rpc';
 
@@ -11,4 +12,5 @@ export const rpcRegistry: RpcTable = {
   ...nodeRpcs,
   ...eventRpcs,
   ...contextGraphRpcs,
+  ...listAllRpcs,
 };

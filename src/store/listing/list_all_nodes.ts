@@ -1,0 +1,39 @@
+import type { Tx } from '../../database/database';
+import type { ListOperationOptions } from '../../generated/ml_metadata/proto/metadata_store';
+import { hydrateNodes, loadNodes, selectNodeRows, type NodeMessages, type NodeRow } from '../../repositories/node_repository';
+import { nodeTables, type NodeKind } from '../node_kind';
+import { listNodeIdPage } from '../paging/list_node_page';
+import { read, type RpcTable } from '../rpc';
+
+/**
+ * GetArtifacts / GetExecutions / GetContexts. Without options upstream returns every node in
+ * one response (the Python client relies on it); with options, one page under
+ * ListOperationOptions, the token present only when another page exists.
+ */
+async function listAll<K extends NodeKind>(
+  tx: Tx,
+  kind: K,
+  options: ListOperationOptions | undefined,
+): Promise<{ nodes: NodeMessages[K][]; nextPageToken?: string }> {
+  if (options === undefined) {
+    const rows = (await selectNodeRows(tx, kind).orderBy('n.id')) as NodeRow[];
+    return { nodes: await hydrateNodes(tx, kind, rows) };
+  }
+  const page = await listNodeIdPage(tx, nodeTables(kind).node, options);
+  return { nodes: await loadNodes(tx, kind, page.ids), nextPageToken: page.nextPageToken };
+}
+
+export const listAllRpcs: RpcTable = {
+  getArtifacts: read<'getArtifacts'>(async (tx, req) => {
+    const { nodes, nextPageToken } = await listAll(tx, 'artifact', req.options);
+    return { artifacts: nodes, nextPageToken };
+  }),
+  getExecutions: read<'getExecutions'>(async (tx, req) => {
+    const { nodes, nextPageToken } = await listAll(tx, 'execution', req.options);
+    return { executions: nodes, nextPageToken };
+  }),
+  getContexts: read<'getContexts'>(async (tx, req) => {
+    const { nodes, nextPageToken } = await listAll(tx, 'context', req.options);
+    return { contexts: nodes, nextPageToken };
+  }),
+};
