@@ -67,7 +67,11 @@ export function scrubSecrets<T>(value: T, depth = 0): T {
 export interface LoggerOptions {
   /** pino level; 'info' unless given. */
   level?: LevelWithSilent;
-  /** Where JSON lines go; stdout unless given (tests pass a capturing stream). */
+  /**
+   * Where JSON lines go (tests pass a capturing stream). Default: stdout, written
+   * asynchronously — a synchronous write per RPC line costs a syscall on the event loop;
+   * pino flushes what is pending when the process exits.
+   */
   destination?: DestinationStream;
 }
 
@@ -100,6 +104,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         log: (object) => scrubSecrets(object),
       },
     },
-    options.destination,
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }
