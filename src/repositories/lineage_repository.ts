@@ -1,5 +1,14 @@
 import type { Tx } from '../database/database';
+import { integerAsText } from '../database/sql_fragments';
 import { chunked } from './chunked';
+
+interface RawEventRow {
+  id: number;
+  artifact_id: number;
+  execution_id: number;
+  type: number;
+  ms: string | null;
+}
 
 /** An event row as the traversal needs it; paths are loaded only for events returned. */
 export interface EventEdgeRow {
@@ -7,7 +16,8 @@ export interface EventEdgeRow {
   artifact_id: number;
   execution_id: number;
   type: number;
-  milliseconds_since_epoch: number | null;
+  /** Client-supplied event times may use the whole int64 range. */
+  milliseconds_since_epoch: bigint | null;
 }
 
 /**
@@ -19,26 +29,21 @@ export async function eventsTouching(tx: Tx, side: 'artifact_id' | 'execution_id
   const rows: EventEdgeRow[] = [];
   for (const ids of chunked(nodeIds)) {
     const batch = (await tx.knex(tx.table('Event'))
-      .select('id', 'artifact_id', 'execution_id', 'type', 'milliseconds_since_epoch')
+      .select('id', 'artifact_id', 'execution_id', 'type', integerAsText(tx.knex, tx.dialect, 'milliseconds_since_epoch', 'ms'))
       .whereIn(side, ids)
-      .orderBy('id')) as EventEdgeRow[];
-    rows.push(...batch);
+      .orderBy('id')) as RawEventRow[];
+    rows.push(
+      ...batch.map((r) => ({
+        id: Number(r.id),
+        artifact_id: Number(r.artifact_id),
+        execution_id: Number(r.execution_id),
+        type: Number(r.type),
+        milliseconds_since_epoch: r.ms === null ? null : BigInt(r.ms),
+      })),
+    );
   }
-  if (nodeIds.length > 0 && rows.length > 1) rows.sort((a, b) => a.id - b.id);
-  return rows.map((r) => ({
-    id: Number(r.id),
-    artifact_id: Number(r.artifact_id),
-    execution_id: Number(r.execution_id),
-    type: Number(r.type),
-    milliseconds_since_epoch: r.milliseconds_since_epoch === null ? null : Number(r.milliseconds_since_epoch),
-  }));
-}
-
-export interface EventPathRow {
-  event_id: number;
-  is_index_step: number | boolean;
-  step_index: number | null;
-  step_key: string | null;
+  // Chunks are each ordered; the whole answer must be too.
+  return rows.sort((a, b) => a.id - b.id);
 }
 
 export interface ContextEdgeRow {
