@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Tx } from '../database/database';
 import { nodeTables, type NodeKind } from '../store/node_kind';
 import { chunked } from './chunked';
+import { rowsPerStatement } from './node_statement_limits';
 
 /** The stored columns of one node row as writes set them. */
 export interface NodeRowValues {
@@ -52,7 +53,7 @@ function rowFor(kind: NodeKind, values: NodeRowValues, nowMs: number): Record<st
 /** Inserts new nodes with both timestamps = now; returns their ids in order (multi-row). */
 export async function insertNodeRows(tx: Tx, kind: NodeKind, nodes: readonly NodeRowValues[]): Promise<number[]> {
   const ids: number[] = [];
-  for (const batch of chunked(nodes, 1_000)) {
+  for (const batch of chunked(nodes, rowsPerStatement(7))) {
     ids.push(...(await tx.insertReturningIds(nodeTables(kind).node, batch.map((n) => rowFor(kind, n, tx.nowMs)))));
   }
   return ids;
@@ -70,7 +71,8 @@ export interface NodeRowUpdate {
  */
 export async function updateNodeRows(tx: Tx, kind: NodeKind, updates: readonly NodeRowUpdate[]): Promise<void> {
   const columns = [...UPDATABLE[kind], 'last_update_time_since_epoch'] as const;
-  for (const batch of chunked(updates, 1_000)) {
+  // Two bindings per row and column, plus the id in the WHERE list.
+  for (const batch of chunked(updates, rowsPerStatement(2 * columns.length + 1))) {
     const set: Record<string, Knex.Raw> = {};
     for (const column of columns) {
       const placeholder = tx.dialect === 'postgres' ? `CAST(? AS ${POSTGRES_CASTS[column]})` : '?';
@@ -124,7 +126,7 @@ export async function nodesWithExternalIds(tx: Tx, kind: NodeKind, externalIds: 
 /** Stored nodes holding any of the given (type_id, name) pairs (one statement per chunk). */
 export async function nodesWithTypeAndNames(tx: Tx, kind: NodeKind, keys: readonly [number, string][]): Promise<NodeKeyRow[]> {
   const rows: NodeKeyRow[] = [];
-  for (const batch of chunked(keys, 5_000)) {
+  for (const batch of chunked(keys, rowsPerStatement(2))) {
     const found = await tx
       .knex(tx.table(nodeTables(kind).node))
       .select('id', 'type_id', 'name', 'external_id')

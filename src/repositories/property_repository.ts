@@ -1,9 +1,11 @@
 import type { Tx } from '../database/database';
+import { multiRowInsert } from '../database/multi_row_insert';
 import { integerAsText } from '../database/sql_fragments';
 import type { Value } from '../generated/ml_metadata/proto/metadata_store';
 import { nodeTables, type NodeKind } from '../store/node_kind';
 import { decodeValue, encodeValue, type StoredValueColumns } from '../store/values/property_value_codec';
 import { chunked } from './chunked';
+import { rowsPerStatement } from './node_statement_limits';
 
 /** One property of one node, decoded. */
 export interface StoredProperty {
@@ -69,22 +71,25 @@ export async function loadProperties(tx: Tx, kind: NodeKind, nodeIds: readonly n
 }
 
 /**
- * Inserts property rows with multi-row INSERTs. Each row names all value columns (NULL but
- * one) so every row of a statement has the same shape.
+ * Inserts property rows with multi-row INSERTs, one per value column in use: each row names
+ * only its own value column (the others default to NULL), so a statement binds four values
+ * per row and a request of thousands of properties still fits one statement per kind.
  */
 export async function insertProperties(tx: Tx, kind: NodeKind, writes: readonly PropertyWrite[]): Promise<void> {
   if (writes.length === 0) return;
   const t = nodeTables(kind);
   const custom = (flag: boolean) => (tx.dialect === 'postgres' ? flag : flag ? 1 : 0);
-  const rows = writes.map((w) => ({
-    [t.propertyNodeColumn]: w.nodeId,
-    name: w.name,
-    is_custom_property: custom(w.isCustom),
-    ...encodeValue(tx.dialect, w.value),
-  }));
-  // Rows carry a few columns each; 1,000 per statement keeps far below parameter limits.
-  for (const batch of chunked(rows, 1_000)) {
-    await tx.knex(tx.table(t.property)).insert(batch);
+  const byColumn = new Map<string, Record<string, unknown>[]>();
+  for (const w of writes) {
+    const [column, value] = Object.entries(encodeValue(tx.dialect, w.value)).find(([, v]) => v !== null)!;
+    const rows = byColumn.get(column) ?? [];
+    rows.push({ [t.propertyNodeColumn]: w.nodeId, name: w.name, is_custom_property: custom(w.isCustom), [column]: value });
+    byColumn.set(column, rows);
+  }
+  for (const rows of byColumn.values()) {
+    for (const batch of chunked(rows, rowsPerStatement(4))) {
+      await multiRowInsert(tx.knex, tx.dialect, tx.table(t.property), batch);
+    }
   }
 }
 
@@ -96,7 +101,7 @@ export async function deleteProperties(tx: Tx, kind: NodeKind, keys: readonly Pr
   if (keys.length === 0) return;
   const t = nodeTables(kind);
   const custom = (flag: boolean) => (tx.dialect === 'postgres' ? flag : flag ? 1 : 0);
-  for (const batch of chunked(keys, 2_000)) {
+  for (const batch of chunked(keys, rowsPerStatement(3))) {
     await tx
       .knex(tx.table(t.property))
       .whereIn(
