@@ -19,6 +19,19 @@ const RETRY_REASON: Partial<Record<DbErrorKind, RetryReason>> = {
 };
 
 /**
+ * Thrown by a unit of work that lost a race the database did not report as a conflict (e.g.
+ * two transactions creating the same context: the loser sees a unique violation), when a
+ * fresh attempt will see the winner's rows and succeed. The runner rolls back and re-runs
+ * the unit like a deadlock; once attempts are exhausted the caller gets `ifExhausted`.
+ */
+export class RetryTransaction extends Error {
+  constructor(readonly ifExhausted: MlmdError) {
+    super(ifExhausted.message);
+    this.name = 'RetryTransaction';
+  }
+}
+
+/**
  * Runs each unit of work as one transaction. Transient conflicts (deadlocks, lock-wait
  * timeouts, serialization failures, SQLite busy) re-run the whole unit with full-jitter
  * exponential back-off, so concurrent pipeline steps do not see ABORTED for what the server
@@ -43,6 +56,12 @@ export class TransactionRunner {
         return result;
       } catch (error) {
         this.observer.transactionFinished('rolled_back', seconds(started));
+        if (error instanceof RetryTransaction) {
+          if (attempt >= MAX_ATTEMPTS) throw error.ifExhausted;
+          this.observer.transactionRetried('serialization');
+          await sleep(backoffMs(attempt));
+          continue;
+        }
         if (isMlmdError(error)) throw error;
         const kind = classifyDbError(this.dialect, error);
         if (isRetryable(kind) && attempt < MAX_ATTEMPTS) {

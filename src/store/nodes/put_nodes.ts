@@ -25,6 +25,11 @@ export interface PutNodesOptions {
   updateMask?: readonly string[];
   /** PutArtifacts' optimistic check (contract §5.8). */
   abortIfLatestUpdatedTimeChanged?: boolean;
+  /**
+   * Rewrite every updated node (bumping last_update_time_since_epoch) even when nothing
+   * differs from the stored node: PutExecution's `force_update_time` (contract §5.5).
+   */
+  forceUpdate?: boolean;
 }
 
 /** What one request node becomes once validated. */
@@ -335,7 +340,7 @@ export async function putNodes<K extends NodeKind>(
     const original = stored.get(id)!;
     const typedChanged = diffProperties(id, false, original.properties ?? {}, target.properties, deletes, inserts);
     const customChanged = diffProperties(id, true, original.customProperties ?? {}, target.customProperties, deletes, inserts);
-    if (typedChanged || customChanged || touchedBy.get(id)) {
+    if (typedChanged || customChanged || touchedBy.get(id) || options.forceUpdate) {
       const previous = Number(original.lastUpdateTimeSinceEpoch ?? 0n);
       // The optimistic check promises a strictly newer timestamp to the next reader.
       const time = options.abortIfLatestUpdatedTimeChanged ? Math.max(tx.nowMs, previous + 1) : tx.nowMs;
