@@ -26,10 +26,13 @@ export const putEvents: RpcImpl<'putEvents'> = async (tx, request) => {
 };
 
 /**
- * Validates and writes `events` (field name `field` in messages). Exported for the composite
- * writes (PutExecution, PutLineageSubgraph), which run the same checks on their events.
+ * Validates and writes `events` (field name `field` in messages, or a function naming the
+ * i-th event, for callers whose events sit inside other messages). Exported for the
+ * composite writes (PutExecution, PutLineageSubgraph), which run the same checks on their
+ * events.
  */
-export async function writeEvents(tx: Tx, events: readonly Event[], field: string): Promise<void> {
+export async function writeEvents(tx: Tx, events: readonly Event[], field: string | ((index: number) => string)): Promise<void> {
+  const label = typeof field === 'string' ? (i: number) => `${field}[${i}]` : field;
   const artifactIds: number[] = [];
   const executionIds: number[] = [];
   for (const e of events) {
@@ -41,7 +44,7 @@ export async function writeEvents(tx: Tx, events: readonly Event[], field: strin
   const existing = await existingNodeIds(tx, { Artifact: artifactIds, Execution: executionIds });
 
   const candidates: NewEvent[] = events.map((event, i) => {
-    const at = `${field}[${i}]`;
+    const at = label(i);
     if (event.artifactId === undefined) throw invalidArgument(`No artifact id is specified (${at}.artifact_id is unset).`);
     if (event.executionId === undefined) throw invalidArgument(`No execution id is specified (${at}.execution_id is unset).`);
     if (event.type === undefined || !isStorableEventType(event.type)) {
@@ -74,7 +77,7 @@ export async function writeEvents(tx: Tx, events: readonly Event[], field: strin
     if (stored.has(key) || seen.has(key)) {
       throw alreadyExists(
         `Given event already exists: artifact_id ${c.artifactId}, execution_id ${c.executionId}, type ${c.type} ` +
-          `(${field}[${i}]${stored.has(key) ? '' : ' repeats an earlier event of this request'}).`,
+          `(${label(i)}${stored.has(key) ? '' : ' repeats an earlier event of this request'}).`,
       );
     }
     seen.add(key);
