@@ -1,4 +1,5 @@
 import type { Tx } from '../database/database';
+import { multiRowInsert } from '../database/multi_row_insert';
 import { TypeKind } from '../database/schema/simple_types';
 import type { PropertyType } from '../generated/ml_metadata/proto/metadata_store';
 import { chunked } from './chunked';
@@ -22,8 +23,8 @@ export interface TypeRecord {
   outputTypeJson?: string;
   /** Declared property name -> PropertyType number (INT=1 ... BOOLEAN=6). */
   properties: Map<string, PropertyType>;
-  /** ParentType targets in ascending id order; only loaded when `withParents` is asked for. */
-  parentTypeIds?: number[];
+  /** ParentType targets (id and name), ascending id; only loaded when `withParents` is asked for. */
+  parentTypes?: { id: number; name: string }[];
 }
 
 export interface TypeLoadOptions {
@@ -70,14 +71,21 @@ async function attachDetails(tx: Tx, records: Map<number, TypeRecord>, options: 
     for (const p of props) records.get(Number(p.type_id))?.properties.set(p.name, Number(p.data_type ?? 0) as PropertyType);
   }
   if (!options.withParents) return;
-  for (const record of records.values()) record.parentTypeIds = [];
+  for (const record of records.values()) record.parentTypes = [];
+  const parentType = tx.table('ParentType');
+  const type = tx.table('Type');
   for (const chunk of chunked(ids)) {
     const parents = (await tx
-      .knex(tx.table('ParentType'))
-      .select('type_id', 'parent_type_id')
-      .whereIn('type_id', chunk)
-      .orderBy(['type_id', 'parent_type_id'])) as { type_id: number | string; parent_type_id: number | string }[];
-    for (const p of parents) records.get(Number(p.type_id))?.parentTypeIds?.push(Number(p.parent_type_id));
+      .knex(parentType)
+      .join(type, `${type}.id`, `${parentType}.parent_type_id`)
+      .select(`${parentType}.type_id as type_id`, `${parentType}.parent_type_id as parent_id`, `${type}.name as parent_name`)
+      .whereIn(`${parentType}.type_id`, chunk)
+      .orderBy([`${parentType}.type_id`, `${parentType}.parent_type_id`])) as {
+      type_id: number | string;
+      parent_id: number | string;
+      parent_name: string;
+    }[];
+    for (const p of parents) records.get(Number(p.type_id))?.parentTypes?.push({ id: Number(p.parent_id), name: p.parent_name });
   }
 }
 
@@ -108,25 +116,21 @@ export async function loadTypesByIds(
 }
 
 /**
- * Every type of `kind` whose name is in `names`, all versions, ascending id. Callers pick the
- * version they want; duplicates left by concurrent upstream writers resolve to the lowest id.
+ * Every type (of `kind` when given) whose name is in `names`, all versions, ascending id.
+ * Callers pick the version they want; duplicates left by concurrent upstream writers resolve
+ * to the lowest id.
  */
 export async function findTypesByNames(
   tx: Tx,
-  kind: TypeKind,
   names: readonly string[],
+  kind?: TypeKind,
   options: TypeLoadOptions = {},
 ): Promise<TypeRecord[]> {
   const rows: TypeRow[] = [];
   for (const chunk of chunked([...new Set(names)])) {
-    rows.push(
-      ...((await tx
-        .knex(tx.table('Type'))
-        .select(TYPE_COLUMNS)
-        .whereIn('name', chunk)
-        .andWhere('type_kind', kind)
-        .orderBy('id')) as TypeRow[]),
-    );
+    const query = tx.knex(tx.table('Type')).select(TYPE_COLUMNS).whereIn('name', chunk).orderBy('id');
+    if (kind !== undefined) query.andWhere('type_kind', kind);
+    rows.push(...((await query) as TypeRow[]));
   }
   return [...(await recordsFromRows(tx, rows, options)).values()].sort((a, b) => a.id - b.id);
 }
@@ -168,6 +172,22 @@ export async function findTypesByExternalIds(
   return [...(await recordsFromRows(tx, rows, options)).values()].sort((a, b) => a.id - b.id);
 }
 
+/** Which types (any kind) hold any of `externalIds`: one statement per chunk, no properties. */
+export async function findTypeIdsByExternalIds(
+  tx: Tx,
+  externalIds: readonly string[],
+): Promise<{ id: number; kind: TypeKind; externalId: string }[]> {
+  const found: { id: number; kind: TypeKind; externalId: string }[] = [];
+  for (const chunk of chunked([...new Set(externalIds)])) {
+    const rows = (await tx
+      .knex(tx.table('Type'))
+      .select('id', 'type_kind', 'external_id')
+      .whereIn('external_id', chunk)) as { id: number | string; type_kind: number | string; external_id: string }[];
+    for (const r of rows) found.push({ id: Number(r.id), kind: Number(r.type_kind) as TypeKind, externalId: r.external_id });
+  }
+  return found;
+}
+
 /** A `Type` row to insert; absent optionals are stored as NULL. */
 export interface NewTypeRow {
   name: string;
@@ -179,9 +199,15 @@ export interface NewTypeRow {
   outputTypeJson?: string;
 }
 
-/** Inserts the rows with ONE multi-row statement and returns their ids in row order. */
+/** Inserts the rows with one multi-row statement per 2,000 and returns their ids in row order. */
 export async function insertTypes(tx: Tx, rows: readonly NewTypeRow[]): Promise<number[]> {
-  if (rows.length === 0) return [];
+  const ids: number[] = [];
+  // 2,000 rows of 7 columns stay under SQLite's 32,766 bound parameters.
+  for (const chunk of chunked(rows, 2_000)) ids.push(...(await insertTypeChunk(tx, chunk)));
+  return ids;
+}
+
+function insertTypeChunk(tx: Tx, rows: readonly NewTypeRow[]): Promise<number[]> {
   return tx.insertReturningIds(
     'Type',
     rows.map((r) => ({
@@ -205,15 +231,15 @@ export interface TypePropertyRow {
 /** Multi-row inserts, chunked so each statement stays under the parameter limits. */
 export async function insertTypeProperties(tx: Tx, rows: readonly TypePropertyRow[]): Promise<void> {
   for (const chunk of chunked(rows, 3_000)) {
-    await tx
-      .knex(tx.table('TypeProperty'))
-      .insert(chunk.map((r) => ({ type_id: r.typeId, name: r.name, data_type: r.dataType })));
+    const values = chunk.map((r) => ({ type_id: r.typeId, name: r.name, data_type: r.dataType }));
+    await multiRowInsert(tx.knex, tx.dialect, tx.table('TypeProperty'), values);
   }
 }
 
 export async function insertParentTypes(tx: Tx, rows: readonly { typeId: number; parentTypeId: number }[]): Promise<void> {
   for (const chunk of chunked(rows, 5_000)) {
-    await tx.knex(tx.table('ParentType')).insert(chunk.map((r) => ({ type_id: r.typeId, parent_type_id: r.parentTypeId })));
+    const values = chunk.map((r) => ({ type_id: r.typeId, parent_type_id: r.parentTypeId }));
+    await multiRowInsert(tx.knex, tx.dialect, tx.table('ParentType'), values);
   }
 }
 

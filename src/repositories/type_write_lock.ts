@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import type { Tx } from '../database/database';
+import type { TypeKind } from '../database/schema/simple_types';
+
+/** First key of the two-int advisory-lock space for type identities: "MLMT" in ASCII. */
+const PG_TYPE_LOCK_NAMESPACE = 0x4d4c4d54;
+
+/** The identity of a type: upstream has no unique key on it, so creation must be serialised. */
+export interface TypeIdentity {
+  kind: TypeKind;
+  name: string;
+  /** Absent or empty = unversioned. */
+  version?: string;
+}
+
+function identityHash(identity: TypeIdentity): number {
+  const digest = createHash('sha256').update(`${identity.kind}\u0000${identity.name}\u0000${identity.version ?? ''}`).digest();
+  return digest.readInt32BE(0);
+}
+
+/**
+ * Makes concurrent upserts of the same (kind, name, version) run one after the other, so two
+ * clients creating a new type at the same moment get one type, not two (upstream's `Type`
+ * table has no unique key for this, and its check-then-insert duplicates under races).
+ * Must be the transaction's FIRST statement: on MySQL/MariaDB (REPEATABLE READ) the snapshot
+ * is taken by the first plain read, which must come after the lock so it sees the winner's row.
+ * Held until commit or rollback. One statement whatever the number of identities.
+ *
+ * - PostgreSQL: transaction-scoped advisory locks, one per identity hash, taken in sorted order.
+ * - MySQL/MariaDB: a row lock on the single MLMDEnv row (GET_LOCK would outlive a rolled-back
+ *   transaction on a pooled connection); this serialises type writes, which are rare and short.
+ * - SQLite: writers are already serialised by the database itself.
+ */
+export async function lockTypeIdentities(tx: Tx, identities: readonly TypeIdentity[]): Promise<void> {
+  if (identities.length === 0) return;
+  switch (tx.dialect) {
+    case 'postgres': {
+      const keys = [...new Set(identities.map(identityHash))].sort((a, b) => a - b);
+      await tx.knex.raw(
+        'SELECT count(pg_advisory_xact_lock(?, k.key)) FROM (SELECT unnest(?::int[]) AS key ORDER BY 1) AS k',
+        [PG_TYPE_LOCK_NAMESPACE, keys],
+      );
+      return;
+    }
+    case 'mysql':
+      await tx.knex(tx.table('MLMDEnv')).select('schema_version').forUpdate();
+      return;
+    case 'sqlite':
+      return;
+  }
+}
