@@ -1,3 +1,4 @@
+import { compositeRpcs } from './composite';
 import { contextGraphRpcs } from './context_graph';
 import { eventRpcs } from './events';
 import { listAllRpcs } from './listing/list_all_nodes';
@@ -14,5 +15,6 @@ export const rpcRegistry: RpcTable = {
   ...nodeRpcs,
   ...eventRpcs,
   ...contextGraphRpcs,
+  ...compositeRpcs,
   ...listAllRpcs,
 };

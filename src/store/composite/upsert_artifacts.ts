@@ -1,0 +1,67 @@
+import type { Tx } from '../../database/database';
+import type { Artifact } from '../../generated/ml_metadata/proto/metadata_store';
+import { nodesWithExternalIds } from '../../repositories/node_write_repository';
+import { putNodes } from '../nodes/put_nodes';
+import { collationKey } from './collation_key';
+
+/**
+ * How two request artifacts with the same external id that is new to the database are
+ * treated under `reuse_artifact_if_already_exist_by_external_id` (contract §5.10):
+ * PutExecution looks each artifact up right before writing it, so the first creates it and
+ * later ones update it ('sequential'); PutLineageSubgraph looks all of them up before
+ * writing any, so both try to create it and the second clashes ('upfront').
+ */
+export type ExternalIdResolution = 'sequential' | 'upfront';
+
+export interface ArtifactUpsertOptions {
+  reuseByExternalId: boolean;
+  resolution: ExternalIdResolution;
+}
+
+/**
+ * Creates or updates `artifacts` (unmasked, contract §5.1-§5.5) and answers their ids in
+ * order. With reuse by external id, an artifact without id whose non-empty external_id is
+ * stored becomes an unmasked update of that artifact. Statements: one external-id lookup
+ * plus putNodes; a second putNodes only when the request repeats an external id new to the
+ * database ('sequential').
+ */
+export async function upsertArtifacts(tx: Tx, artifacts: readonly Artifact[], options: ArtifactUpsertOptions): Promise<bigint[]> {
+  if (artifacts.length === 0) return [];
+  if (!options.reuseByExternalId) return putNodes(tx, 'artifact', artifacts);
+  const key = (externalId: string) => collationKey(tx.dialect, externalId);
+
+  const reusable = (a: Artifact) => a.id === undefined && a.externalId !== undefined && a.externalId !== '';
+  const externalIds = artifacts.filter(reusable).map((a) => a.externalId!);
+  const stored = new Map<string, bigint>();
+  if (externalIds.length > 0) {
+    for (const row of await nodesWithExternalIds(tx, 'artifact', externalIds)) stored.set(key(row.external_id!), BigInt(row.id));
+  }
+
+  // Request artifacts that update the artifact an earlier request artifact creates.
+  const laterCopies: { index: number; creatorIndex: number }[] = [];
+  const creatorOf = new Map<string, number>();
+  const firstPass: { index: number; artifact: Artifact }[] = [];
+  artifacts.forEach((artifact, index) => {
+    if (!reusable(artifact)) return firstPass.push({ index, artifact });
+    const storedId = stored.get(key(artifact.externalId!));
+    if (storedId !== undefined) return firstPass.push({ index, artifact: { ...artifact, id: storedId } });
+    const creator = creatorOf.get(key(artifact.externalId!));
+    if (options.resolution === 'sequential' && creator !== undefined) return laterCopies.push({ index, creatorIndex: creator });
+    creatorOf.set(key(artifact.externalId!), index);
+    return firstPass.push({ index, artifact });
+  });
+
+  const ids: bigint[] = new Array<bigint>(artifacts.length);
+  const firstIds = await putNodes(
+    tx,
+    'artifact',
+    firstPass.map((p) => p.artifact),
+  );
+  firstPass.forEach((p, k) => (ids[p.index] = firstIds[k]));
+  if (laterCopies.length > 0) {
+    const copies = laterCopies.map((c) => ({ ...artifacts[c.index], id: ids[c.creatorIndex] }));
+    const copyIds = await putNodes(tx, 'artifact', copies);
+    laterCopies.forEach((c, k) => (ids[c.index] = copyIds[k]));
+  }
+  return ids;
+}
