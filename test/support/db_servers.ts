@@ -516,6 +516,23 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** How processes outside vitest (pytest, scripts) learn where the servers are. */
+export function serverEnvironment(servers: Record<ServerBackend, ServerInfo>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [backend, info] of Object.entries(servers)) {
+    const prefix = `MLMD_TEST_${backend.toUpperCase()}_`;
+    if (info.available) {
+      env[`${prefix}HOST`] = info.host;
+      env[`${prefix}PORT`] = String(info.port);
+      env[`${prefix}USER`] = info.user;
+      env[`${prefix}PASSWORD`] = info.password;
+    } else {
+      env[`${prefix}UNAVAILABLE`] = info.reason;
+    }
+  }
+  return env;
+}
+
 /** MLMD_TEST_BACKENDS=sqlite,postgres narrows a local run; unset means all. */
 export function wantedBackends(): Array<'sqlite' | ServerBackend> {
   const raw = process.env.MLMD_TEST_BACKENDS?.trim();
