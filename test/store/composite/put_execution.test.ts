@@ -1,0 +1,340 @@
+import { beforeAll, expect, it } from 'vitest';
+import { Event_Type, Execution_State, type Artifact, type Context } from '../../../src/generated/ml_metadata/proto/metadata_store';
+import { StatusCode } from '../../../src/store/errors';
+import {
+  createTypes,
+  describeCompositeStore,
+  expectRejected,
+  isUpdate,
+  membersOf,
+  rowCounts,
+  statementsDuring,
+  uniqueName,
+  type Types,
+} from './composite_fixtures';
+
+const { INPUT, OUTPUT } = Event_Type;
+
+describeCompositeStore('PutExecution', (ctx) => {
+  let t: Types;
+  beforeAll(async () => {
+    t = await createTypes(ctx());
+  });
+  const artifact = (extra: Partial<Artifact> = {}): Artifact => ({ typeId: t.artifact, uri: `/u/${uniqueName('x')}`, ...extra });
+  const newContext = (extra: Partial<Context> = {}): Context => ({ typeId: t.context, name: uniqueName('ctx'), ...extra });
+  const getContext = async (id: bigint) => (await ctx().call('getContextsById', { contextIds: [id] })).contexts![0];
+  const getExecution = async (id: bigint) => (await ctx().call('getExecutionsById', { executionIds: [id] })).executions![0];
+  const getArtifact = async (id: bigint) => (await ctx().call('getArtifactsById', { artifactIds: [id] })).artifacts![0];
+
+  it('writes artifacts, execution, events, contexts and memberships, ids in request order', async () => {
+    const stored = (await ctx().call('putArtifacts', { artifacts: [artifact()] })).artifactIds![0];
+    const before = await rowCounts(ctx().db);
+    const response = await ctx().call('putExecution', {
+      execution: { typeId: t.execution, lastKnownState: Execution_State.RUNNING, properties: { p: { intValue: 1n } } },
+      artifactEventPairs: [
+        { artifact: artifact({ name: uniqueName('in') }), event: { type: INPUT, path: { steps: [{ key: 'in' }] } } },
+        {},
+        { event: { artifactId: stored, type: INPUT } },
+        { artifact: artifact() },
+        { artifact: artifact(), event: { type: OUTPUT, path: { steps: [{ key: 'out' }, { index: 0n }] } } },
+      ],
+      contexts: [newContext(), newContext({ typeId: t.run })],
+    });
+    const [a0, minusOne, a2, a3, a4] = response.artifactIds!;
+    expect(minusOne).toBe(-1n);
+    expect(a2).toBe(stored);
+    expect(a0 < a3 && a3 < a4).toBe(true);
+    expect(response.contextIds).toHaveLength(2);
+    const after = await rowCounts(ctx().db);
+    expect(after.Artifact - before.Artifact).toBe(3);
+    expect(after.Execution - before.Execution).toBe(1);
+    expect(after.Event - before.Event).toBe(3);
+    expect(after.Context - before.Context).toBe(2);
+
+    const { events } = await ctx().call('getEventsByExecutionIDs', { executionIds: [response.executionId!] });
+    expect(events!.map((e) => [e.artifactId, e.type, e.path])).toEqual([
+      [a0, INPUT, { steps: [{ key: 'in' }] }],
+      [stored, INPUT, undefined],
+      [a4, OUTPUT, { steps: [{ key: 'out' }, { index: 0n }] }],
+    ]);
+    for (const contextId of response.contextIds!) {
+      const members = await membersOf(ctx().db, contextId);
+      // Every real artifact of the response is attributed once; the empty pair's -1 is not
+      // (deviation from quirk B27), so the context's artifacts stay readable.
+      expect(members.artifacts).toEqual([stored, a0, a3, a4].map(Number).sort((x, y) => x - y));
+      expect(members.executions).toEqual([Number(response.executionId)]);
+      const listed = await ctx().call('getArtifactsByContext', { contextId });
+      expect(listed.artifacts).toHaveLength(4);
+    }
+    expect((await getExecution(response.executionId!)).properties).toEqual({ p: { intValue: 1n } });
+  });
+
+  it('accepts no pairs and no contexts (test_put_execution_without_context shape)', async () => {
+    const response = await ctx().call('putExecution', {
+      execution: { typeId: t.execution },
+      artifactEventPairs: [{ artifact: artifact() }, { artifact: artifact(), event: { type: OUTPUT } }],
+    });
+    expect(response.artifactIds).toHaveLength(2);
+    expect(response.contextIds).toEqual([]);
+    const { events } = await ctx().call('getEventsByExecutionIDs', { executionIds: [response.executionId!] });
+    expect(events).toHaveLength(1);
+  });
+
+  it('updates an execution with id; force_update_time bumps its timestamp even when nothing changed', async () => {
+    const { executionId } = await ctx().call('putExecution', { execution: { typeId: t.execution } });
+    const created = await getExecution(executionId!);
+    await new Promise((r) => setTimeout(r, 5));
+    await ctx().call('putExecution', { execution: created });
+    expect((await getExecution(executionId!)).lastUpdateTimeSinceEpoch).toBe(created.lastUpdateTimeSinceEpoch);
+    const { sql } = await statementsDuring(ctx().db, () =>
+      ctx().call('putExecution', { execution: created, options: { forceUpdateTime: true } }),
+    );
+    expect(sql.filter(isUpdate)).toHaveLength(1);
+    expect((await getExecution(executionId!)).lastUpdateTimeSinceEpoch! > created.lastUpdateTimeSinceEpoch!).toBe(true);
+    await ctx().call('putExecution', { execution: { ...created, lastKnownState: Execution_State.COMPLETE } });
+    expect((await getExecution(executionId!)).lastKnownState).toBe(Execution_State.COMPLETE);
+  });
+
+  it('does not rewrite contexts that arrive unchanged (no UPDATE statement at all), but applies real changes', async () => {
+    const { contextIds } = await ctx().call('putExecution', {
+      execution: { typeId: t.execution },
+      contexts: [newContext(), newContext({ typeId: t.run, customProperties: { namespace: { stringValue: 'kubeflow' } } })],
+    });
+    const [pipeline, run] = await Promise.all(contextIds!.map(getContext));
+    await new Promise((r) => setTimeout(r, 5));
+    // Kubeflow's task write: a new execution, an input by id, a new output artifact, and the
+    // two run contexts exactly as GetContextByTypeAndName returned them.
+    const input = (await ctx().call('putArtifacts', { artifacts: [artifact()] })).artifactIds![0];
+    const { result, sql } = await statementsDuring(ctx().db, () =>
+      ctx().call('putExecution', {
+        execution: { typeId: t.execution, lastKnownState: Execution_State.RUNNING },
+        artifactEventPairs: [{ event: { artifactId: input, type: INPUT } }, { artifact: artifact(), event: { type: OUTPUT } }],
+        contexts: [pipeline, run],
+        options: { reuseContextIfAlreadyExist: true },
+      }),
+    );
+    expect(result.contextIds).toEqual(contextIds);
+    expect(sql.filter(isUpdate)).toEqual([]);
+    expect(await getContext(pipeline.id!)).toEqual(pipeline);
+    expect(await getContext(run.id!)).toEqual(run);
+
+    // The same contexts by name with the reuse option: no UPDATE either.
+    const byName = await statementsDuring(ctx().db, () =>
+      ctx().call('putExecution', {
+        execution: { typeId: t.execution },
+        contexts: [{ typeId: t.context, name: pipeline.name }, { typeId: t.run, name: run.name }],
+        options: { reuseContextIfAlreadyExist: true },
+      }),
+    );
+    expect(byName.result.contextIds).toEqual(contextIds);
+    expect(byName.sql.filter(isUpdate)).toEqual([]);
+
+    // A context with id whose content changed is updated as a whole.
+    await ctx().call('putExecution', {
+      execution: { typeId: t.execution },
+      contexts: [{ ...run, customProperties: { namespace: { stringValue: 'other' } } }],
+    });
+    const changed = await getContext(run.id!);
+    expect(changed.customProperties).toEqual({ namespace: { stringValue: 'other' } });
+    expect(changed.lastUpdateTimeSinceEpoch! > run.lastUpdateTimeSinceEpoch!).toBe(true);
+  });
+
+  it('reuse_context_if_already_exist: ALREADY_EXISTS without it; with it the stored context is reused as is', async () => {
+    const name = uniqueName('reuse');
+    const { contextIds } = await ctx().call('putContexts', { contexts: [{ typeId: t.context, name, properties: { p: { intValue: 1n } } }] });
+    const stored = await getContext(contextIds![0]);
+    await expectRejected(
+      ctx(),
+      'putExecution',
+      { execution: { typeId: t.execution }, contexts: [{ typeId: t.context, name }] },
+      StatusCode.ALREADY_EXISTS,
+      new RegExp(name),
+    );
+    const response = await ctx().call('putExecution', {
+      execution: { typeId: t.execution },
+      contexts: [{ typeId: t.context, name, properties: { p: { intValue: 2n } }, externalId: uniqueName('ext') }],
+      options: { reuseContextIfAlreadyExist: true },
+    });
+    expect(response.contextIds).toEqual(contextIds);
+    expect(await getContext(contextIds![0])).toEqual(stored);
+    expect((await membersOf(ctx().db, contextIds![0])).executions).toEqual([Number(response.executionId)]);
+
+    // A new context named twice in one request is created once and shared.
+    const fresh = uniqueName('twice');
+    const twice = await ctx().call('putExecution', {
+      execution: { typeId: t.execution },
+      contexts: [
+        { typeId: t.context, name: fresh },
+        { typeId: t.context, name: fresh },
+      ],
+      options: { reuseContextIfAlreadyExist: true },
+    });
+    expect(twice.contextIds![0]).toBe(twice.contextIds![1]);
+    await expectRejected(
+      ctx(),
+      'putExecution',
+      { execution: { typeId: t.execution }, contexts: [newContext({ name: 'dup' + fresh }), newContext({ name: 'dup' + fresh })] },
+      StatusCode.ALREADY_EXISTS,
+    );
+  });
+
+  it('force_reuse_context: a context with id is only checked to exist and is left as stored', async () => {
+    const { contextIds } = await ctx().call('putContexts', { contexts: [newContext({ properties: { p: { intValue: 7n } } })] });
+    const stored = await getContext(contextIds![0]);
+    const response = await ctx().call('putExecution', {
+      execution: { typeId: t.execution },
+      // No type_id, another name and other properties: all ignored under force_reuse_context.
+      contexts: [{ id: stored.id, name: 'ignored', properties: { p: { intValue: 8n } } }],
+      options: { forceReuseContext: true },
+    });
+    expect(response.contextIds).toEqual(contextIds);
+    expect(await getContext(stored.id!)).toEqual(stored);
+    await expectRejected(
+      ctx(),
+      'putExecution',
+      { execution: { typeId: t.execution }, contexts: [stored, { id: 987_654_321n, typeId: t.context, name: 'x' }], options: { forceReuseContext: true } },
+      StatusCode.NOT_FOUND,
+      /Context with ID 987654321 was not found/,
+    );
+  });
+
+  it('reuse_artifact_if_already_exist_by_external_id follows the pinned C++ sequence', async () => {
+    const externalId = uniqueName('ext');
+    const name = uniqueName('name');
+    const first = await ctx().call('putExecution', {
+      execution: { typeId: t.execution },
+      artifactEventPairs: [{ artifact: { typeId: t.artifact, externalId, name, uri: '/first' } }],
+    });
+    const id = first.artifactIds![0];
+    const again = { typeId: t.artifact, externalId, name, uri: '/second' };
+    await expectRejected(ctx(), 'putExecution', { execution: { typeId: t.execution }, artifactEventPairs: [{ artifact: again }] }, StatusCode.ALREADY_EXISTS);
+    const reused = await ctx().call('putExecution', {
+      execution: { typeId: t.execution },
+      artifactEventPairs: [{ artifact: again }],
+      options: { reuseArtifactIfAlreadyExistByExternalId: true },
+    });
+    expect(reused.artifactIds).toEqual([id]);
+    expect((await getArtifact(id)).uri).toBe('/second');
+    await expectRejected(
+      ctx(),
+      'putExecution',
+      {
+        execution: { typeId: t.execution },
+        artifactEventPairs: [{ artifact: { typeId: t.artifact, name, uri: '/third' } }],
+        options: { reuseArtifactIfAlreadyExistByExternalId: true },
+      },
+      StatusCode.ALREADY_EXISTS,
+    );
+    const renamed = uniqueName('ext2');
+    await ctx().call('putExecution', {
+      execution: { typeId: t.execution },
+      artifactEventPairs: [{ artifact: { id, typeId: t.artifact, externalId: renamed, uri: '/second' } }],
+      options: { reuseArtifactIfAlreadyExistByExternalId: true },
+    });
+    expect((await getArtifact(id)).externalId).toBe(renamed);
+  });
+
+  it('reuse by external id: a repeated stored artifact updates it twice, a repeated new one is created once', async () => {
+    const storedExt = uniqueName('ext');
+    const { artifactIds } = await ctx().call('putArtifacts', { artifacts: [artifact({ externalId: storedExt })] });
+    const newExt = uniqueName('new');
+    const response = await ctx().call('putExecution', {
+      execution: { typeId: t.execution },
+      artifactEventPairs: [
+        { artifact: artifact({ externalId: storedExt, uri: '/a' }), event: { type: INPUT } },
+        { artifact: artifact({ externalId: storedExt, uri: '/b' }) },
+        { artifact: artifact({ externalId: newExt, uri: '/c' }), event: { type: OUTPUT } },
+        { artifact: artifact({ externalId: newExt, uri: '/d' }) },
+      ],
+      contexts: [newContext()],
+      options: { reuseArtifactIfAlreadyExistByExternalId: true },
+    });
+    const [a, b, c, d] = response.artifactIds!;
+    expect([a, b]).toEqual([artifactIds![0], artifactIds![0]]);
+    expect(c).toBe(d);
+    expect((await getArtifact(a)).uri).toBe('/b');
+    expect((await getArtifact(c)).uri).toBe('/d');
+    // One attribution per distinct artifact.
+    expect((await membersOf(ctx().db, response.contextIds![0])).artifacts).toEqual([Number(a), Number(c)].sort((x, y) => x - y));
+  });
+
+  it('rejects each invalid last element with upstream code and leaves no trace', async () => {
+    const ok = { artifact: artifact(), event: { type: INPUT } };
+    const good = { execution: { typeId: t.execution }, artifactEventPairs: [ok], contexts: [newContext()] };
+    const stored = (await ctx().call('putArtifacts', { artifacts: [artifact({ name: uniqueName('taken') })] })).artifactIds![0];
+    const takenName = (await getArtifact(stored)).name!;
+    const { contextIds } = await ctx().call('putContexts', { contexts: [newContext()] });
+    const existingContext = await getContext(contextIds![0]);
+    const { executionId: otherExecution } = await ctx().call('putExecution', {
+      execution: { typeId: t.execution },
+      artifactEventPairs: [{ event: { artifactId: stored, type: INPUT } }],
+    });
+    const pairs = (last: object) => ({ ...good, artifactEventPairs: [ok, last] });
+    const contexts = (last: Context) => ({ ...good, contexts: [newContext(), last] });
+
+    const cases: [string, Parameters<typeof expectRejected<'putExecution'>>[2], StatusCode, RegExp][] = [
+      ['no execution', { artifactEventPairs: [ok] }, StatusCode.INVALID_ARGUMENT, /No execution is found/],
+      ['artifact without type_id', pairs({ artifact: { uri: '/x' } }), StatusCode.INVALID_ARGUMENT, /Type id is missing/],
+      ['artifact of unknown type', pairs({ artifact: { typeId: 999_999n } }), StatusCode.NOT_FOUND, /999999/],
+      ['artifact of an execution type', pairs({ artifact: { typeId: t.execution } }), StatusCode.NOT_FOUND, /type/],
+      ['undeclared artifact property', pairs({ artifact: artifact({ properties: { q: { intValue: 1n } } }) }), StatusCode.INVALID_ARGUMENT, /unknown property/],
+      ['mistyped artifact property', pairs({ artifact: artifact({ properties: { p: { stringValue: 's' } } }) }), StatusCode.INVALID_ARGUMENT, /unmatched property/],
+      ['update of an unknown artifact id', pairs({ artifact: artifact({ id: 999_999n }) }), StatusCode.INVALID_ARGUMENT, /Cannot find/],
+      ['artifact name taken', pairs({ artifact: artifact({ name: takenName }) }), StatusCode.ALREADY_EXISTS, /already exists/],
+      ['execution of unknown type', { ...good, execution: { typeId: 999_999n } }, StatusCode.NOT_FOUND, /999999/],
+      ['execution without type_id', { ...good, execution: {} }, StatusCode.INVALID_ARGUMENT, /Type id is missing/],
+      ['update of an unknown execution id', { ...good, execution: { id: 999_999n, typeId: t.execution } }, StatusCode.INVALID_ARGUMENT, /Cannot find/],
+      ['event for another execution', pairs({ artifact: artifact(), event: { type: INPUT, executionId: otherExecution } }), StatusCode.INVALID_ARGUMENT, /execution_id does not match/],
+      ['event for another artifact', pairs({ artifact: artifact(), event: { type: INPUT, artifactId: stored } }), StatusCode.INVALID_ARGUMENT, /artifact_id does not match/],
+      ['event without artifact or artifact_id', pairs({ event: { type: INPUT } }), StatusCode.INVALID_ARGUMENT, /must have an artifact_id/],
+      ['event without type', pairs({ artifact: artifact(), event: {} }), StatusCode.INVALID_ARGUMENT, /No event type/],
+      ['event of type UNKNOWN', pairs({ event: { artifactId: stored, type: Event_Type.UNKNOWN } }), StatusCode.INVALID_ARGUMENT, /No event type/],
+      ['event naming a missing artifact', pairs({ event: { artifactId: 999_999n, type: INPUT } }), StatusCode.INVALID_ARGUMENT, /No artifact with the given id 999999/],
+      ['duplicate event', { ...good, artifactEventPairs: [{ event: { artifactId: stored, type: INPUT } }, { event: { artifactId: stored, type: INPUT } }] }, StatusCode.ALREADY_EXISTS, /already exists/],
+      ['context without type_id', contexts({ name: 'n' }), StatusCode.INVALID_ARGUMENT, /missing a type_id/],
+      ['context without name', contexts({ typeId: t.context }), StatusCode.INVALID_ARGUMENT, /missing a name/],
+      ['context with id but no name', contexts({ id: existingContext.id, typeId: t.context }), StatusCode.INVALID_ARGUMENT, /missing a name/],
+      ['context with empty name', contexts({ typeId: t.context, name: '' }), StatusCode.INVALID_ARGUMENT, /should not be empty/],
+      ['context of unknown type', contexts({ typeId: 999_999n, name: 'n' }), StatusCode.NOT_FOUND, /999999/],
+      ['update of an unknown context id', contexts({ id: 999_999n, typeId: t.context, name: 'n' }), StatusCode.INVALID_ARGUMENT, /Cannot find/],
+      ['new context whose name exists', contexts({ typeId: t.context, name: existingContext.name }), StatusCode.ALREADY_EXISTS, /already exists/],
+      ['mistyped context property', contexts(newContext({ properties: { p: { doubleValue: 1 } } })), StatusCode.INVALID_ARGUMENT, /unmatched property/],
+    ];
+    for (const [label, request, code, phrase] of cases) {
+      const error = await expectRejected(ctx(), 'putExecution', request, code, phrase).catch((e: Error) => {
+        throw new Error(`${label}: ${e.message}`);
+      });
+      expect(error.code, label).toBe(code);
+    }
+    // The same requests with a valid last element go through.
+    await ctx().call('putExecution', good);
+  });
+
+  it('issues the same number of statements for 1 and 1,000 artifact-event pairs', async () => {
+    const contexts = [newContext(), newContext({ typeId: t.run })];
+    await ctx().call('putExecution', { execution: { typeId: t.execution }, contexts });
+    const inputs = (await ctx().call('putArtifacts', { artifacts: Array.from({ length: 1000 }, () => artifact()) })).artifactIds!;
+    const request = (n: number) => ({
+      execution: { typeId: t.execution, customProperties: { task: { stringValue: 'x' } } },
+      artifactEventPairs: Array.from({ length: n }, (_, i) =>
+        i % 2 === 0
+          ? { artifact: artifact({ customProperties: { display_name: { stringValue: `o${i}` } } }), event: { type: OUTPUT, path: { steps: [{ key: `o${i}` }] } } }
+          : { event: { artifactId: inputs[i], type: INPUT, path: { steps: [{ key: `i${i}` }] } } },
+      ),
+      contexts: contexts.map((c) => ({ typeId: c.typeId, name: c.name })),
+      options: { reuseContextIfAlreadyExist: true },
+    });
+    const one = await statementsDuring(ctx().db, () => ctx().call('putExecution', request(2)));
+    const many = await statementsDuring(ctx().db, () => ctx().call('putExecution', request(1000)));
+    expect(many.result.artifactIds).toHaveLength(1000);
+    const rowByRow = ctx().backend.dialect === 'mysql' && (await insertsRowByRow(ctx()));
+    if (!rowByRow) expect(many.sql.length).toBe(one.sql.length);
+    expect((await membersOf(ctx().db, many.result.contextIds![0])).artifacts.length).toBeGreaterThanOrEqual(1000);
+  });
+});
+
+/** MySQL 8 with innodb_autoinc_lock_mode 2 inserts row by row (accepted by the brief). */
+async function insertsRowByRow(ctx: { db: { knex: { raw: (sql: string) => Promise<unknown> } } }): Promise<boolean> {
+  const [rows] = (await ctx.db.knex.raw('SELECT VERSION() AS v, @@innodb_autoinc_lock_mode AS m')) as [{ v: string; m: number }[]];
+  return !/mariadb/i.test(rows[0].v) && Number(rows[0].m) === 2;
+}
