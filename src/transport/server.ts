@@ -1,0 +1,119 @@
+import { Server, ServerCredentials, type ChannelOptions, type ServerInterceptor } from '@grpc/grpc-js';
+import type { ChannelArguments } from '../config/channel_arguments';
+import type { TlsSettings } from '../config/server_settings';
+import { MetadataStoreServiceService } from '../generated/ml_metadata/proto/metadata_store_service';
+import type { Logger } from '../observability/logger';
+import { DatabaseHealth } from './health';
+import { metadataSizeLimit } from './metadata_size_limit';
+import { addReflection } from './reflection';
+import { metadataStoreService, type RpcDispatcher } from './service';
+import { serverCredentials } from './tls';
+
+const MiB = 1024 * 1024;
+
+/**
+ * Our defaults, which --grpc_channel_arguments override key by key. Upstream leaves gRPC
+ * C++'s 4 MiB receive limit; lineage and bulk Put/Get requests of real pipelines exceed it,
+ * so we accept and send up to 100 MiB.
+ */
+export const DEFAULT_CHANNEL_ARGUMENTS: Readonly<ChannelArguments> = {
+  'grpc.max_receive_message_length': 100 * MiB,
+  'grpc.max_send_message_length': 100 * MiB,
+  'grpc.max_metadata_size': 16 * 1024,
+};
+
+export interface ServerOptions {
+  /** The MetadataStore (or anything with its `call`). */
+  store: RpcDispatcher;
+  /** 0 picks a free port (tests). */
+  port: number;
+  /** Upstream binds all IPv4 interfaces. */
+  host?: string;
+  tls?: TlsSettings;
+  /** Merged over DEFAULT_CHANNEL_ARGUMENTS. */
+  channelArguments?: ChannelArguments;
+  /**
+   * grpc-js server interceptors, e.g. `observabilityInterceptors(...)`. The first in the list
+   * is nearest the network, the last nearest the handler.
+   */
+  interceptors?: ServerInterceptor[];
+  /** Database liveness for grpc.health.v1; without it health reports SERVING always. */
+  health?: { ping: () => Promise<void>; intervalMs?: number; timeoutMs?: number };
+  /** Server reflection; on unless false. */
+  reflection?: boolean;
+  logger?: Logger;
+}
+
+export interface RunningServer {
+  readonly server: Server;
+  /** The port actually bound. */
+  readonly port: number;
+  readonly health: DatabaseHealth;
+  /**
+   * Stops accepting calls, lets in-flight ones finish for up to `graceMs`, then cancels the
+   * rest. Resolves with whether cancelling was needed.
+   */
+  shutdown(graceMs: number): Promise<{ forced: boolean }>;
+}
+
+export function effectiveChannelArguments(overrides: ChannelArguments = {}): ChannelArguments {
+  return { ...DEFAULT_CHANNEL_ARGUMENTS, ...overrides };
+}
+
+/** Builds, binds and starts the gRPC server with the MLMD service, health and reflection. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const args = effectiveChannelArguments(options.channelArguments);
+  const maxMetadata = Number(args['grpc.max_metadata_size']);
+  const interceptors = [...(options.interceptors ?? [])];
+  // Last, so it sits nearest the handler and every other interceptor sees its rejections.
+  if (Number.isFinite(maxMetadata) && maxMetadata > 0) interceptors.push(metadataSizeLimit(maxMetadata));
+  const server = new Server({ ...(args as ChannelOptions), interceptors });
+
+  server.addService(MetadataStoreServiceService, metadataStoreService(options.store, options.logger));
+  const health = new DatabaseHealth({
+    ping: options.health?.ping ?? (() => Promise.resolve()),
+    intervalMs: options.health?.intervalMs,
+    timeoutMs: options.health?.timeoutMs,
+    logger: options.logger,
+  });
+  health.implementation.addToServer(server);
+  if (options.reflection !== false && !addReflection(server)) {
+    options.logger?.warn('server reflection is off: src/generated/*.binpb are missing (run npm run generate)');
+  }
+
+  const credentials: ServerCredentials = serverCredentials(options.tls);
+  const address = `${options.host ?? '0.0.0.0'}:${options.port}`;
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, credentials, (error, bound) => (error ? reject(describeBindError(error, address)) : resolve(bound))),
+  );
+  await health.start();
+
+  let shuttingDown: Promise<{ forced: boolean }> | undefined;
+  const shutdown = (graceMs: number) =>
+    (shuttingDown ??= new Promise((resolve) => {
+      health.stop();
+      let done = false;
+      const timer = setTimeout(() => {
+        if (done) return;
+        done = true;
+        options.logger?.warn({ grace_ms: graceMs }, 'in-flight calls did not finish within the grace period; cancelling them');
+        server.forceShutdown();
+        resolve({ forced: true });
+      }, graceMs);
+      server.tryShutdown(() => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve({ forced: false });
+      });
+    }));
+
+  return { server, port, health, shutdown };
+}
+
+function describeBindError(error: Error, address: string): Error {
+  const message = /EADDRINUSE|address already in use/i.test(error.message)
+    ? `cannot listen on ${address}: the port is already in use (choose another with --grpc_port)`
+    : `cannot listen on ${address}: ${error.message}`;
+  return Object.assign(new Error(message), { cause: error });
+}
