@@ -1,15 +1,17 @@
-import type { handleUnaryCall } from '@grpc/grpc-js';
-import type { MetadataStoreServiceServer } from '../generated/ml_metadata/proto/metadata_store_service';
+import type { MetadataStoreServiceService } from '../generated/ml_metadata/proto/metadata_store_service';
 import type { Tx } from '../database/database';
 
-/** lowerCamel RPC names of ml_metadata.MetadataStoreService, as ts-proto names them. */
-export type RpcMethod = Exclude<keyof MetadataStoreServiceServer, number>;
+type Service = typeof MetadataStoreServiceService;
 
-export type RequestOf<M extends RpcMethod> =
-  MetadataStoreServiceServer[M] extends handleUnaryCall<infer Req, unknown> ? Req : never;
-export type ResponseOf<M extends RpcMethod> =
-  // `any` on the request side: with `unknown` the call type's variance makes the match fail (never).
-  MetadataStoreServiceServer[M] extends handleUnaryCall<any, infer Res> ? Res : never;
+/**
+ * lowerCamel RPC names of ml_metadata.MetadataStoreService, as ts-proto names them. Taken from
+ * the service definition object (not the server interface, whose string index signature would
+ * let a misspelt name such as `getArtifactsByID` compile with `never` types).
+ */
+export type RpcMethod = keyof Service;
+
+export type RequestOf<M extends RpcMethod> = ReturnType<Service[M]['requestDeserialize']>;
+export type ResponseOf<M extends RpcMethod> = ReturnType<Service[M]['responseDeserialize']>;
 
 /**
  * One RPC's MLMD semantics. It runs inside the single transaction the store opens for the
