@@ -1,11 +1,16 @@
 import type { Database } from '../database/database';
+import { MetadataStoreServiceService } from '../generated/ml_metadata/proto/metadata_store_service';
 import { unimplemented } from './errors';
 import type { RequestOf, ResponseOf, RpcDefinition, RpcMethod, RpcTable } from './rpc';
 import { rpcRegistry } from './rpc_registry';
 
-/** Upstream's RPC name ("PutArtifactType") for a ts-proto method name ("putArtifactType"). */
+/**
+ * Upstream's RPC name ("GetArtifactsByID") for a ts-proto method name ("getArtifactsById"),
+ * read from the method path: ts-proto camel-cases acronyms, so capitalising is not enough.
+ */
 export function rpcDisplayName(method: RpcMethod): string {
-  return method.charAt(0).toUpperCase() + method.slice(1);
+  const path = (MetadataStoreServiceService as Record<string, { path: string } | undefined>)[method]?.path;
+  return path ? path.slice(path.lastIndexOf('/') + 1) : method.charAt(0).toUpperCase() + method.slice(1);
 }
 
 /**
