@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     await metricsServer?.close().catch(() => undefined);
     await db.close().catch((e: unknown) => logger.warn({ err: e }, 'closing the database pool failed'));
     logger.info({ forced }, 'stopped');
-    // pino writes synchronously to stdout by default, so nothing is lost by exiting here.
+    // The logger flushes its pending stdout writes synchronously on exit: nothing is lost here.
     process.exit(0);
   };
   process.on('SIGTERM', (s) => void stop(s));

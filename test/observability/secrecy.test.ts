@@ -1,8 +1,14 @@
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { credentials } from '@grpc/grpc-js';
+import mysql from 'mysql2/promise';
+import { describe, expect, inject, it } from 'vitest';
+import { MetadataStoreServiceClient } from '../../src/generated/ml_metadata/proto/metadata_store_service';
+import type { ServerConnection } from '../support/db_servers';
+import { parsePrometheusText } from './prometheus_text';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MAIN = path.join(ROOT, 'src/main.ts');
@@ -19,69 +25,159 @@ function freePort(): Promise<number> {
   });
 }
 
-interface RunResult {
-  stdout: string;
-  stderr: string;
-  scrapes: string[];
-  exitCode: number | null;
+/** The real server process, its output kept, and every /metrics body it served. */
+class ServerProcess {
+  stdout = '';
+  stderr = '';
+  readonly scrapes: string[] = [];
+  readonly exited: Promise<number | null>;
+  private running = true;
+  private readonly child;
+
+  constructor(
+    args: string[],
+    readonly metricsPort: number,
+  ) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code) => {
+        this.running = false;
+        resolve(code);
+      }),
+    );
+  }
+
+  /** One scrape; undefined while nothing listens on the metrics port. */
+  async scrape(): Promise<string | undefined> {
+    try {
+      const body = await (await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`)).text();
+      this.scrapes.push(body);
+      return body;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Scrapes every 200 ms until the process exits, /metrics answers (if `untilServing`), or time is up. */
+  async watch(ms: number, untilServing: boolean): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (this.running && Date.now() < deadline) {
+      if ((await this.scrape()) !== undefined && untilServing) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.running) {
+      this.child.kill('SIGTERM');
+      const killer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+      await this.exited;
+      clearTimeout(killer);
+    }
+  }
+
+  everything(): string {
+    return [this.stdout, this.stderr, ...this.scrapes].join('\n');
+  }
 }
 
-/**
- * Runs the real server process for at most `lifetimeMs`, scraping /metrics every 200 ms while
- * it lives, then stops it (SIGTERM, then SIGKILL) and returns everything it said.
- */
-async function runServer(args: string[], metricsPort: number, lifetimeMs: number): Promise<RunResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const scrapes: string[] = [];
-  const deadline = Date.now() + lifetimeMs;
-  let running = true;
-  void exited.then(() => (running = false));
-  while (running && Date.now() < deadline) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
-      scrapes.push(await res.text());
-    } catch {
-      // not listening (yet, or at all)
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  if (running) {
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(killer);
-  }
-  return { stdout, stderr, scrapes, exitCode: await exited };
+function mysqlFlags(host: string, port: number, user: string, password: string, database: string): string[] {
+  return [
+    `--mysql_config_host=${host}`,
+    `--mysql_config_port=${port}`,
+    `--mysql_config_database=${database}`,
+    `--mysql_config_user=${user}`,
+    `--mysql_config_password=${password}`,
+  ];
 }
 
 describe.skipIf(!fs.existsSync(MAIN))('the real server never reveals the database password', () => {
   it('in its output or /metrics while failing to reach MySQL at 127.0.0.1:1', async () => {
     const [grpcPort, metricsPort] = [await freePort(), await freePort()];
-    const result = await runServer(
-      [
-        `--grpc_port=${grpcPort}`,
-        `--metrics_port=${metricsPort}`,
-        '--mysql_config_host=127.0.0.1',
-        '--mysql_config_port=1',
-        '--mysql_config_database=mlmd_secrecy',
-        '--mysql_config_user=mlmd',
-        `--mysql_config_password=${SECRET}`,
-      ],
+    const server = new ServerProcess(
+      [`--grpc_port=${grpcPort}`, `--metrics_port=${metricsPort}`, ...mysqlFlags('127.0.0.1', 1, 'mlmd', SECRET, 'mlmd_secrecy')],
       metricsPort,
-      15_000,
     );
-    const everything = [result.stdout, result.stderr, ...result.scrapes].join('\n');
+    await server.watch(15_000, false);
+    await server.stop();
     // The run must have been about that database, or the absence of the secret proves nothing.
-    expect(result.stdout + result.stderr).toMatch(/127\.0\.0\.1/);
-    expect(everything).not.toContain(SECRET);
+    expect(server.stdout + server.stderr).toMatch(/127\.0\.0\.1/);
+    expect(server.everything()).not.toContain(SECRET);
   }, 60_000);
+
+  const mariadbInfo = inject('testBackends').mariadb;
+
+  describe.skipIf(!mariadbInfo.available)('against a live MariaDB', () => {
+    if (!mariadbInfo.available) return;
+    const mariadb: ServerConnection = mariadbInfo;
+    /** A new user with this password; returns its name. */
+    async function createUser(password: string): Promise<string> {
+      const user = `mlmd_secrecy_${crypto.randomBytes(3).toString('hex')}`;
+      const admin = await mysql.createConnection({
+        host: mariadb.host,
+        port: mariadb.port,
+        user: mariadb.user,
+        password: mariadb.password,
+      });
+      try {
+        await admin.query(`CREATE USER ?@'%' IDENTIFIED BY ?`, [user, password]);
+        await admin.query(`GRANT ALL PRIVILEGES ON *.* TO ?@'%'`, [user]);
+      } finally {
+        await admin.end();
+      }
+      return user;
+    }
+
+    it('while serving RPCs with that password, in logs and in /metrics', async () => {
+      const user = await createUser(SECRET);
+      const [grpcPort, metricsPort] = [await freePort(), await freePort()];
+      const database = `mlmd_secrecy_${crypto.randomBytes(3).toString('hex')}`;
+      const server = new ServerProcess(
+        [
+          `--grpc_port=${grpcPort}`,
+          `--metrics_port=${metricsPort}`,
+          ...mysqlFlags(mariadb.host, mariadb.port, user, SECRET, database),
+        ],
+        metricsPort,
+      );
+      try {
+        await server.watch(60_000, true);
+        const client = new MetadataStoreServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
+        // Whatever the answer (the store may not implement it yet), the call is logged and counted.
+        await new Promise<void>((resolve) => client.getArtifactTypes({}, () => resolve()));
+        client.close();
+        const body = await server.scrape();
+        expect(body).toBeDefined();
+        const handled = parsePrometheusText(body!).filter(
+          (s) => s.name === 'grpc_server_handled_total' && s.labels.grpc_method === 'GetArtifactTypes' && s.value > 0,
+        );
+        expect(handled).toHaveLength(1);
+      } finally {
+        await server.stop();
+      }
+      expect(server.stdout).toContain('GetArtifactTypes');
+      expect(server.stdout).toContain(database);
+      expect(server.everything()).not.toContain(SECRET);
+    }, 120_000);
+
+    it('when MariaDB refuses that password', async () => {
+      const user = await createUser('another-password');
+      const [grpcPort, metricsPort] = [await freePort(), await freePort()];
+      const server = new ServerProcess(
+        [`--grpc_port=${grpcPort}`, `--metrics_port=${metricsPort}`, ...mysqlFlags(mariadb.host, mariadb.port, user, SECRET, 'mlmd_denied')],
+        metricsPort,
+      );
+      await server.watch(30_000, false);
+      await server.stop();
+      expect(await server.exited).not.toBe(0);
+      expect(server.stdout + server.stderr).toMatch(/Access denied/);
+      expect(server.everything()).not.toContain(SECRET);
+    }, 60_000);
+  });
 });
