@@ -4,7 +4,6 @@ import { MEMBER_COLUMN, memberIdsOfContext, memberIdsOfContextQuery, type Member
 import { storedIdOf } from '../../repositories/node_existence';
 import { loadArtifacts, loadExecutions } from '../../repositories/node_repository';
 import { listNodeIdPage } from '../paging/list_node_page';
-import { unimplemented } from '../errors';
 import type { RpcImpl } from '../rpc';
 
 interface MemberIdPage {
@@ -32,11 +31,7 @@ async function memberIdPage(
   const anyMember = await tx.knex.from(tx.table(edge)).select(MEMBER_COLUMN[edge]).where('context_id', context).first();
   if (anyMember === undefined) return { ids: [] };
   // Paging and filtering belong to the shared listing; this module only supplies the
-  // candidate restriction. listNodeIdPage does not apply filter_query yet: refuse rather than
-  // answer an unfiltered page. (Remove this guard when the listing applies filters.)
-  if (options.filterQuery) {
-    throw unimplemented(`filter_query is not supported yet by this server (options.filter_query "${options.filterQuery}").`);
-  }
+  // candidate restriction; listNodeIdPage applies filter_query as well.
   return listNodeIdPage(tx, edge === 'Attribution' ? 'Artifact' : 'Execution', options, [
     (query) => query.whereIn('n.id', memberIdsOfContextQuery(tx, edge, context)),
   ]);

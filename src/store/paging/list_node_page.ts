@@ -2,7 +2,10 @@ import type { Knex } from 'knex';
 import type { ListOperationOptions } from '../../generated/ml_metadata/proto/metadata_store';
 import type { Tx } from '../../database/database';
 import type { TableName } from '../../database/tables';
+import { filterRestriction, type NodeKind } from '../../filter';
 import { applyPage, finishPage, pageRequestFrom, type PageRow } from './list_page';
+
+const KIND_OF_TABLE: Record<NodeTable, NodeKind> = { Artifact: 'artifact', Execution: 'execution', Context: 'context' };
 
 export type NodeTable = Extract<TableName, 'Artifact' | 'Execution' | 'Context'>;
 
@@ -15,8 +18,8 @@ export interface NodeIdPage {
 }
 
 /**
- * One page of node ids under ListOperationOptions, in the requested order: two statements at
- * most (the page itself; hydration is the caller's, by id).
+ * One page of node ids under ListOperationOptions (order, size, token and filter_query), in
+ * the requested order: one statement; hydration is the caller's, by id.
  */
 export async function listNodeIdPage(
   tx: Tx,
@@ -25,10 +28,13 @@ export async function listNodeIdPage(
   restrictions: Restriction[] = [],
 ): Promise<NodeIdPage> {
   const page = pageRequestFrom(options);
+  // Compiled (and so validated) before any statement runs: a bad filter is INVALID_ARGUMENT.
+  const filter = filterRestriction(tx, KIND_OF_TABLE[table], options.filterQuery);
   const query = tx.knex
     .from({ n: tx.table(table) })
     .select('n.id', 'n.create_time_since_epoch', 'n.last_update_time_since_epoch');
   for (const restrict of restrictions) restrict(query);
+  filter?.(query);
   applyPage(query, page, (column) => `n.${column}`);
   const rows = ((await query) as PageRow[]).map((r) => ({
     id: Number(r.id),
