@@ -30,7 +30,19 @@ export interface PutNodesOptions {
    * differs from the stored node: PutExecution's `force_update_time` (contract §5.5).
    */
   forceUpdate?: boolean;
+  /**
+   * How messages name the node at `index` of this call, for callers whose nodes come from
+   * another request field (PutExecution's `artifact_event_pairs[i].artifact`); default
+   * `<kind>s[<index>]`.
+   */
+  fieldOf?: (index: number) => string;
 }
+
+type FieldOf = (index: number) => string;
+const defaultFieldOf =
+  (kind: NodeKind): FieldOf =>
+  (index) =>
+    `${kind}s[${index}]`;
 
 /** What one request node becomes once validated. */
 interface CreatePlan {
@@ -63,9 +75,9 @@ const MASKABLE_FIELDS: Record<NodeKind, Record<string, (target: FinalState, requ
   },
 };
 
-function describe(kind: NodeKind, index: number, node: AnyNode): string {
+function describe(fieldOf: FieldOf, index: number, node: AnyNode): string {
   const id = node.id !== undefined ? ` (id ${node.id})` : '';
-  return `${kind}s[${index}]${id}`;
+  return `${fieldOf(index)}${id}`;
 }
 
 function valuesOf(kind: NodeKind, node: AnyNode, typeId: number): NodeRowValues {
@@ -196,6 +208,7 @@ async function firstUniquenessViolation(
   updatesInOrder: { index: number; id: number }[],
   creates: CreatePlan[],
   limit: number,
+  fieldOf: FieldOf,
 ): Promise<{ index: number; error: MlmdError } | undefined> {
   const updatedIds = new Set(updatesInOrder.map((u) => u.id));
   type Step = { index: number; owner: Owner; values: NodeRowValues };
@@ -222,13 +235,13 @@ async function firstUniquenessViolation(
   const label = nodeTables(kind).label;
   for (const step of steps) {
     const { external_id: externalId, name, type_id: typeId } = step.values;
-    const where = describe(kind, step.index, nodes[step.index]);
+    const where = describe(fieldOf, step.index, nodes[step.index]);
     if (name !== null && (kind === 'context' || typeof step.owner !== 'number')) {
       const holder = nameOwners.get(nameKey(typeId, name));
       if (holder !== undefined && holder !== step.owner) {
         return {
           index: step.index,
-          error: alreadyExists(`${label} name "${name}" already exists for type_id ${typeId}: ${where} clashes with ${describeOwner(kind, holder)}.`),
+          error: alreadyExists(`${label} name "${name}" already exists for type_id ${typeId}: ${where} clashes with ${describeOwner(kind, holder, fieldOf)}.`),
         };
       }
       nameOwners.set(nameKey(typeId, name), step.owner);
@@ -238,7 +251,7 @@ async function firstUniquenessViolation(
       if (holder !== undefined && holder !== step.owner) {
         return {
           index: step.index,
-          error: alreadyExists(`${label} external_id "${externalId}" already exists: ${where} clashes with ${describeOwner(kind, holder)}.`),
+          error: alreadyExists(`${label} external_id "${externalId}" already exists: ${where} clashes with ${describeOwner(kind, holder, fieldOf)}.`),
         };
       }
       externalOwners.set(externalId, step.owner);
@@ -247,8 +260,8 @@ async function firstUniquenessViolation(
   return undefined;
 }
 
-const describeOwner = (kind: NodeKind, owner: Owner) =>
-  typeof owner === 'number' ? `stored ${kind} id ${owner}` : `${kind}s[${owner.slice(4)}] of the same request`;
+const describeOwner = (kind: NodeKind, owner: Owner, fieldOf: FieldOf) =>
+  typeof owner === 'number' ? `stored ${kind} id ${owner}` : `${fieldOf(Number(owner.slice(4)))} of the same request`;
 
 /**
  * PutArtifacts / PutExecutions / PutContexts: creates nodes without id, updates nodes with
@@ -264,6 +277,7 @@ export async function putNodes<K extends NodeKind>(
   const nodes = (requestNodes ?? []) as readonly AnyNode[];
   if (nodes.length === 0) return [];
   const mask = options.updateMask ?? [];
+  const fieldOf = options.fieldOf ?? defaultFieldOf(kind);
 
   const updateIds = nodes.map((n) => (n.id !== undefined ? rowIdOf(n.id) : null)).filter((id): id is number => id !== null);
   const stored = new Map<number, AnyNode>();
@@ -282,7 +296,7 @@ export async function putNodes<K extends NodeKind>(
 
   for (let index = 0; index < nodes.length && !validationError; index++) {
     const node = nodes[index];
-    const where = describe(kind, index, node);
+    const where = describe(fieldOf, index, node);
     try {
       if (node.id === undefined) {
         if (node.typeId === undefined) throw invalidArgument(`Type id is missing. ${where} has no type_id.`);
@@ -323,7 +337,7 @@ export async function putNodes<K extends NodeKind>(
     }
   }
 
-  const clash = await firstUniquenessViolation(tx, kind, nodes, finals, updatesInOrder, creates, validationError?.index ?? nodes.length);
+  const clash = await firstUniquenessViolation(tx, kind, nodes, finals, updatesInOrder, creates, validationError?.index ?? nodes.length, fieldOf);
   if (clash) throw clash.error;
   if (validationError) throw validationError.error;
 
