@@ -198,7 +198,7 @@ describe('message and metadata limits', () => {
 
 describe('graceful shutdown', () => {
   function slowStore(ms: number): RpcDispatcher {
-    return { call: (() => new Promise((r) => setTimeout(() => r({ artifacts: [] }), ms))) as RpcDispatcher['call'] };
+    return { call: (() => new Promise((r) => setTimeout(() => r({ artifacts: [] } as never), ms))) as RpcDispatcher['call'] };
   }
 
   it('lets an in-flight call finish and refuses new ones', async () => {
