@@ -60,7 +60,16 @@ interface ExternalIdHolder {
 
 const SPEC_BY_KIND: Record<TypeKind, TypeKindSpec> = { 0: EXECUTION_TYPES, 1: ARTIFACT_TYPES, 2: CONTEXT_TYPES };
 
-const identityKey = (kind: TypeKind, name: string, version: string | undefined) => `${kind}\u0000${name}\u0000${version ?? ''}`;
+/**
+ * How the database compares type names and versions. On MySQL/MariaDB upstream's lookups
+ * (`WHERE name = ?`) use the column's default collation, which is case-insensitive and (for
+ * latin1_swedish_ci and MariaDB's defaults) ignores trailing spaces; text travels as bytes in
+ * a latin1 session, so only ASCII letters fold. SQLite and PostgreSQL compare exactly.
+ */
+function textComparisonKey(dialect: Tx['dialect']): (text: string) => string {
+  if (dialect !== 'mysql') return (text) => text;
+  return (text) => text.replace(/ +$/, '').replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
 
 function describeType(spec: TypeKindSpec, name: string, version: string | undefined): string {
   return version === undefined ? `${spec.label} "${name}"` : `${spec.label} "${name}" (version "${version}")`;
@@ -96,6 +105,9 @@ export async function upsertTypes(tx: Tx, entries: readonly TypeUpsertEntry[], o
   const externalIds = entries.flatMap((e) => (e.type.externalId === undefined ? [] : [e.type.externalId]));
   const holders = externalIds.length > 0 ? await findTypeIdsByExternalIds(tx, externalIds) : [];
 
+  const comparable = textComparisonKey(tx.dialect);
+  const identityKey = (kind: TypeKind, name: string, version: string | undefined) =>
+    `${kind}\u0000${comparable(name)}\u0000${comparable(version ?? '')}`;
   const byIdentity = new Map<string, WorkingType>();
   for (const record of stored) {
     const key = identityKey(record.kind, record.name, record.version);

@@ -98,7 +98,7 @@ describeTypeStore('type reads', (ctx) => {
     const { typeId } = await store().call('putExecutionType', {
       executionType: { name, externalId: uniqueName('ext'), inputType, outputType: { list: { element: { any: {} } } }, baseType: ExecutionBase.PROCESS },
     });
-    const [type] = (await store().call('getExecutionTypesById', { typeIds: [typeId] })).executionTypes!;
+    const [type] = (await store().call('getExecutionTypesById', { typeIds: [typeId!] })).executionTypes!;
     expect(type.baseType).toBe(ExecutionBase.PROCESS);
     expect(type.externalId).toBeDefined();
     expect(type.inputType?.dict?.properties?.examples?.simple?.name).toBe('Examples');

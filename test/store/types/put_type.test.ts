@@ -238,6 +238,26 @@ describeTypeStore('PutArtifactType / PutExecutionType / PutContextType', (ctx) =
     expect((await getArtifactType(name)).artifactType).toEqual({ id: typeId, name, properties: {} });
   });
 
+  it('matches names as the database compares them: case-insensitively on MySQL/MariaDB, exactly elsewhere', async () => {
+    const name = uniqueName('CaseName');
+    const { typeId } = await putArtifactType({ name, version: 'V1' });
+    const variant = await putArtifactType({ name: name.toLowerCase(), version: 'v1' });
+    const batch = await store().call('putTypes', { artifactTypes: [{ name: `${name}_B` }, { name: `${name}_b`.toLowerCase() }] });
+    const lookup = await getArtifactType(name.toUpperCase(), 'v1').then(
+      (r) => r.artifactType?.id,
+      () => undefined,
+    );
+    if (ctx().backend.dialect === 'mysql') {
+      expect(variant.typeId).toBe(typeId);
+      expect(batch.artifactTypeIds![1]).toBe(batch.artifactTypeIds![0]);
+      expect(lookup).toBe(typeId);
+    } else {
+      expect(variant.typeId).not.toBe(typeId);
+      expect(batch.artifactTypeIds![1]).not.toBe(batch.artifactTypeIds![0]);
+      expect(lookup).toBeUndefined();
+    }
+  });
+
   it('upserts a built-in type like any other (properties can be added)', async () => {
     const before = await rowCounts(db());
     const { artifactType } = await getArtifactType('mlmd.Statistics');

@@ -20,7 +20,7 @@ describeTypeStore('ExecutionType input_type / output_type', (ctx) => {
       dict: { properties: { model: { simple: { name: 'Model' } } }, noneTypeNotRequired: false, extraPropertiesType: { any: {} } },
     };
     const { typeId } = await store().call('putExecutionType', { executionType: { name, inputType, outputType } });
-    const stored = await storedColumns(typeId);
+    const stored = await storedColumns(typeId!);
     expect(stored.input_type).toBe('{"unionType":{"candidates":[{"simple":{"id":"12","name":"Examples","properties":{"span":"INT"}}},{"none":{}}]}}');
     expect(stored.output_type).toBe('{"dict":{"properties":{"model":{"simple":{"name":"Model"}}},"noneTypeNotRequired":false,"extraPropertiesType":{"any":{}}}}');
     const { executionType } = await store().call('getExecutionType', { typeName: name });
@@ -31,7 +31,7 @@ describeTypeStore('ExecutionType input_type / output_type', (ctx) => {
   it('leaves the columns NULL when absent and for artifact and context types', async () => {
     const name = uniqueName();
     const { typeId } = await store().call('putExecutionType', { executionType: { name } });
-    expect(await storedColumns(typeId)).toEqual({ input_type: null, output_type: null });
+    expect(await storedColumns(typeId!)).toEqual({ input_type: null, output_type: null });
     const { executionType } = await store().call('getExecutionType', { typeName: name });
     expect(executionType).toEqual({ id: typeId, name, properties: {} });
   });
