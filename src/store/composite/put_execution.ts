@@ -27,11 +27,18 @@ export const putExecution: RpcImpl<'putExecution'> = async (tx, request) => {
   const writtenArtifactIds = await upsertArtifacts(
     tx,
     artifactPairs.map((p) => p.artifact),
-    { reuseByExternalId: options.reuseArtifactIfAlreadyExistByExternalId ?? false, resolution: 'sequential' },
+    {
+      reuseByExternalId: options.reuseArtifactIfAlreadyExistByExternalId ?? false,
+      resolution: 'sequential',
+      fieldOf: (k) => `artifact_event_pairs[${artifactPairs[k].index}].artifact`,
+    },
   );
   const artifactIdOfPair = new Map(artifactPairs.map((p, k) => [p.index, writtenArtifactIds[k]]));
 
-  const [executionId] = await putNodes(tx, 'execution', [execution], { forceUpdate: options.forceUpdateTime ?? false });
+  const [executionId] = await putNodes(tx, 'execution', [execution], {
+    forceUpdate: options.forceUpdateTime ?? false,
+    fieldOf: () => 'execution',
+  });
 
   // Events, pair by pair. A pair's own inconsistency is remembered and raised after the
   // events of the pairs before it have been checked, the order upstream meets them in.

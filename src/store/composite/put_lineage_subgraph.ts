@@ -82,6 +82,7 @@ export const putLineageSubgraph: RpcImpl<'putLineageSubgraph'> = async (tx, requ
   const artifactIds = await upsertArtifacts(tx, artifacts, {
     reuseByExternalId: options.reuseArtifactIfAlreadyExistByExternalId ?? false,
     resolution: 'upfront',
+    fieldOf: (i) => `artifacts[${i}]`,
   });
   const executionIds = await putNodes(tx, 'execution', executions);
   await linkToContexts(tx, contextIds, executionIds, artifactIds);

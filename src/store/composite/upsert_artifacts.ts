@@ -16,6 +16,8 @@ export type ExternalIdResolution = 'sequential' | 'upfront';
 export interface ArtifactUpsertOptions {
   reuseByExternalId: boolean;
   resolution: ExternalIdResolution;
+  /** How messages name the i-th artifact of `artifacts`. */
+  fieldOf: (index: number) => string;
 }
 
 /**
@@ -27,7 +29,7 @@ export interface ArtifactUpsertOptions {
  */
 export async function upsertArtifacts(tx: Tx, artifacts: readonly Artifact[], options: ArtifactUpsertOptions): Promise<bigint[]> {
   if (artifacts.length === 0) return [];
-  if (!options.reuseByExternalId) return putNodes(tx, 'artifact', artifacts);
+  if (!options.reuseByExternalId) return putNodes(tx, 'artifact', artifacts, { fieldOf: options.fieldOf });
   const key = (externalId: string) => collationKey(tx.dialect, externalId);
 
   const reusable = (a: Artifact) => a.id === undefined && a.externalId !== undefined && a.externalId !== '';
@@ -56,11 +58,12 @@ export async function upsertArtifacts(tx: Tx, artifacts: readonly Artifact[], op
     tx,
     'artifact',
     firstPass.map((p) => p.artifact),
+    { fieldOf: (k) => options.fieldOf(firstPass[k].index) },
   );
   firstPass.forEach((p, k) => (ids[p.index] = firstIds[k]));
   if (laterCopies.length > 0) {
     const copies = laterCopies.map((c) => ({ ...artifacts[c.index], id: ids[c.creatorIndex] }));
-    const copyIds = await putNodes(tx, 'artifact', copies);
+    const copyIds = await putNodes(tx, 'artifact', copies, { fieldOf: (k) => options.fieldOf(laterCopies[k].index) });
     laterCopies.forEach((c, k) => (ids[c.index] = copyIds[k]));
   }
   return ids;

@@ -70,6 +70,7 @@ export async function upsertContexts(tx: Tx, contexts: readonly Context[], optio
   // client sees is the one upstream's one-by-one processing would have met first.
   const plans: ContextPlan[] = [];
   const writes: Context[] = [];
+  const writeRequestIndex: number[] = [];
   const createdBy = new Map<string, number>();
   const toCreate: { typeId: number; name: string }[] = [];
   let firstError: MlmdError | undefined;
@@ -114,11 +115,12 @@ export async function upsertContexts(tx: Tx, contexts: readonly Context[], optio
     }
     plans.push({ kind: 'write', writeIndex: writes.length });
     writes.push(context);
+    writeRequestIndex.push(i);
   }
 
   let written: bigint[];
   try {
-    written = await putNodes(tx, 'context', writes);
+    written = await putNodes(tx, 'context', writes, { fieldOf: (k) => `contexts[${writeRequestIndex[k]}]` });
   } catch (error) {
     if (toCreate.length > 0 && (await lostCreationRace(tx, error, toCreate))) throw creationRace();
     throw error;
