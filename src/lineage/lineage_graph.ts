@@ -10,6 +10,7 @@ import type {
 import type { Tx } from '../database/database';
 import { eventsTouching, type EventEdgeRow } from '../repositories/lineage_repository';
 import { invalidArgument, notFound } from '../store/errors';
+import { maxNodeSize as maxNodeSizeOf } from '../proto/defaults';
 import { SIMPLE_TYPES } from '../database/schema/simple_types';
 import type { LineageDeps } from './lineage_subgraph';
 
@@ -17,8 +18,6 @@ const SIMPLE_TYPE_NAMES = new Set(SIMPLE_TYPES.map((t) => t.name));
 
 /** The removed upstream implementation's hop cap and default. */
 const MAX_HOPS = 20;
-/** LineageGraphQueryOptions.max_node_size's declared default. */
-const DEFAULT_MAX_NODE_SIZE = 20;
 
 export interface LineageGraphDeps extends LineageDeps {
   /** One page of artifact ids under ListOperationOptions (filter, order and size honoured). */
@@ -41,7 +40,7 @@ export async function getLineageGraph(tx: Tx, options: LineageGraphQueryOptions 
     if (stop.maxNumHops < 0n) throw invalidArgument(`max_num_hops cannot be negative: ${stop.maxNumHops}`);
     hops = Math.min(MAX_HOPS, Number(stop.maxNumHops));
   }
-  const maxNodeSize = Number(options.maxNodeSize ?? BigInt(DEFAULT_MAX_NODE_SIZE));
+  const maxNodeSize = Number(maxNodeSizeOf(options));
 
   let queryNodes = await deps.listArtifactIds(tx, options.artifactsOptions);
   if (queryNodes.length === 0) throw notFound('Cannot find the query nodes for the lineage graph.');

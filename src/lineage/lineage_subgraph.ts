@@ -13,6 +13,7 @@ import {
 } from '../generated/ml_metadata/proto/metadata_store';
 import type { Tx } from '../database/database';
 import { associationsOf, attributionsOf, eventsTouching, type EventEdgeRow } from '../repositories/lineage_repository';
+import { includeEndingNodes } from '../proto/defaults';
 import { invalidArgument, notFound } from '../store/errors';
 import { followsEvent, isDirected } from './event_direction';
 
@@ -133,7 +134,7 @@ function kindState(ending: EndingNodes | undefined): KindState {
     visited: new Set(),
     ending: new Set(),
     endingFilter: ending?.filterQuery,
-    includeEnding: ending?.filterQuery !== undefined && (ending.includeEndingNodes ?? false),
+    includeEnding: ending?.filterQuery !== undefined && includeEndingNodes(ending),
   };
 }
 

@@ -4,12 +4,12 @@ import {
   type ListOperationNextPageToken,
   type ListOperationOptions,
 } from '../../generated/ml_metadata/proto/metadata_store';
+import { listOptionsWithDefaults, orderByWithDefaults } from '../../proto/defaults';
 import { invalidArgument } from '../errors';
 import { decodePageToken, encodePageToken, optionsForToken } from './page_token';
 
 /** Upstream reads at most this many rows per page plus one to see whether more exist. */
 export const MAX_PAGE_SIZE = 100;
-const DEFAULT_PAGE_SIZE = 20;
 
 const ORDER_COLUMNS: Record<number, string> = {
   [OrderField.CREATE_TIME]: 'create_time_since_epoch',
@@ -34,24 +34,24 @@ export interface PageRequest {
  * issued for the same order field and direction.
  */
 export function pageRequestFrom(options: ListOperationOptions): PageRequest {
-  const size = options.maxResultSize ?? DEFAULT_PAGE_SIZE;
+  const effective = listOptionsWithDefaults(options);
+  const size = effective.maxResultSize;
   if (size <= 0) {
     throw invalidArgument(`max_result_size field value is required to be greater than 0. Set value: ${size}`);
   }
-  const field = options.orderByField?.field ?? OrderField.ID;
+  const field = effective.orderBy.field;
   if (ORDER_COLUMNS[field] === undefined) {
     throw invalidArgument(`Unsupported field: ${OrderField[field] ?? field} specified in ListOperationOptions`);
   }
-  const ascending = options.orderByField?.isAsc ?? true;
+  const ascending = effective.orderBy.isAsc;
   // QUIRK kept from upstream (pinned by its tests): asking for more than 100 returns up to
   // 101 rows and never a token.
   const pageSize = size > MAX_PAGE_SIZE ? MAX_PAGE_SIZE + 1 : size;
   const request: PageRequest = { field, ascending, pageSize, mayContinue: size <= MAX_PAGE_SIZE, options };
   if (options.nextPageToken) {
     const token = decodePageToken(options.nextPageToken);
-    const tokenField = token.setOptions?.orderByField?.field ?? OrderField.ID;
-    const tokenAscending = token.setOptions?.orderByField?.isAsc ?? true;
-    if (tokenField !== field || tokenAscending !== ascending) {
+    const tokenOrder = orderByWithDefaults(token.setOptions?.orderByField);
+    if (tokenOrder.field !== field || tokenOrder.isAsc !== ascending) {
       throw invalidArgument(
         'ListOperationOptions mismatch between calls: the order_by_field of the request differs from the one the next_page_token was issued for.',
       );
