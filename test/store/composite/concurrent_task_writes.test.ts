@@ -90,4 +90,36 @@ describeCompositeStore('PutExecution under a Kubeflow-style fan-out', (ctx) => {
     expect((await membersOf(ctx().db, contextIds![1])).executions).toHaveLength(TASKS);
     console.log(`[${ctx().backend.name}] fan-out on stored contexts: re-runs inside the server: ${reruns(retriesBefore)}`);
   });
+  it(`${TASKS} parallel tasks consuming one upstream artifact by id and producing their own all succeed`, async () => {
+    const { contextIds } = await ctx().call('putContexts', {
+      contexts: [
+        { typeId: t.context, name: uniqueName('pipeline') },
+        { typeId: t.run, name: uniqueName('run') },
+      ],
+    });
+    const contexts = (await ctx().call('getContextsById', { contextIds })).contexts!;
+    // The producer task publishes the shared artifact, attributing it to both contexts.
+    const producer = await ctx().call('putExecution', {
+      execution: { typeId: t.execution },
+      artifactEventPairs: [{ artifact: { typeId: t.artifact, uri: 'minio://shared' }, event: { type: Event_Type.OUTPUT } }],
+      contexts,
+    });
+    const shared = producer.artifactIds![0];
+    const retriesBefore = ctx().retries.length;
+    const responses = await fanOut(
+      Array.from({ length: TASKS }, (_, i) => ({
+        execution: { typeId: t.execution, lastKnownState: Execution_State.COMPLETE },
+        artifactEventPairs: [
+          { event: { artifactId: shared, type: Event_Type.INPUT, path: { steps: [{ key: 'in' }] } } },
+          { artifact: { typeId: t.artifact, uri: `minio://out/${i}` }, event: { type: Event_Type.OUTPUT } },
+        ],
+        contexts,
+      })),
+    );
+    expect(responses.every((r) => r.artifactIds![0] === shared)).toBe(true);
+    const members = await membersOf(ctx().db, contextIds![1]);
+    expect(members.executions).toHaveLength(TASKS + 1);
+    expect(members.artifacts).toHaveLength(TASKS + 1);
+    console.log(`[${ctx().backend.name}] fan-out on a shared input: re-runs inside the server: ${reruns(retriesBefore)}`);
+  });
 });
