@@ -126,7 +126,7 @@ describe('semantic validation', () => {
     expect(ne).toMatchObject({ kind: 'or', operands: [{ kind: 'compare', op: '!=' }, { kind: 'isNull', negated: false }] });
     const notIn = compileFilter('execution', 'last_known_state NOT IN (FAILED, CANCELED)').condition;
     expect(notIn).toMatchObject({ kind: 'or', operands: [{ kind: 'in', negated: true }, { kind: 'isNull' }] });
-    expect((notIn as Extract<Typed, { kind: 'or' }>).operands[0]).toMatchObject({
+    expect((notIn as { operands: Typed[] }).operands[0]).toMatchObject({
       list: [{ value: { value: 4n } }, { value: { value: 6n } }],
     });
     // A purely numeric list is not an enum rewrite: plain SQL NOT IN (unset never matches).

