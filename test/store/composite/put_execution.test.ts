@@ -324,7 +324,7 @@ describeCompositeStore('PutExecution', (ctx) => {
       contexts: contexts.map((c) => ({ typeId: c.typeId, name: c.name })),
       options: { reuseContextIfAlreadyExist: true },
     });
-    const one = await statementsDuring(ctx().db, () => ctx().call('putExecution', request(2)));
+    const one = await statementsDuring(ctx().db, () => ctx().call('putExecution', request(1)));
     const many = await statementsDuring(ctx().db, () => ctx().call('putExecution', request(1000)));
     expect(many.result.artifactIds).toHaveLength(1000);
     const rowByRow = ctx().backend.dialect === 'mysql' && (await insertsRowByRow(ctx()));
