@@ -89,7 +89,7 @@ export class TransactionRunner {
 
 /** The status upstream would give a database failure that the store did not handle itself. */
 export function toMlmdError(kind: DbErrorKind, error: unknown): MlmdError {
-  const message = (error as Error)?.message ?? String(error);
+  const message = driverMessage(error);
   switch (kind) {
     case 'unique_violation':
       return alreadyExists(`Given node already exists: ${message}`);
@@ -103,6 +103,17 @@ export function toMlmdError(kind: DbErrorKind, error: unknown): MlmdError {
     default:
       return internal(`Error when executing query: ${message}`);
   }
+}
+
+/**
+ * Knex prefixes driver errors with the whole statement ("<sql> - <driver message>"). The
+ * statement can be megabytes long and is ours, not the client's business: keep the driver's part.
+ */
+function driverMessage(error: unknown): string {
+  const message = (error as Error)?.message ?? String(error);
+  const separator = message.lastIndexOf(' - ');
+  const driver = separator >= 0 && /^\s*(select|insert|update|delete|with|alter|create)\b/i.test(message) ? message.slice(separator + 3) : message;
+  return driver.length > 500 ? `${driver.slice(0, 500)}…` : driver;
 }
 
 function backoffMs(attempt: number): number {

@@ -123,15 +123,27 @@ export async function nodesWithExternalIds(tx: Tx, kind: NodeKind, externalIds: 
   return rows;
 }
 
-/** Stored nodes holding any of the given (type_id, name) pairs (one statement per chunk). */
+/**
+ * Stored nodes holding any of the given (type_id, name) pairs (one statement per chunk of
+ * names). Matched as `type_id IN (...) AND name IN (...)` and narrowed here: a row-value
+ * `(type_id, name) IN ((..), ..)` list of thousands of pairs exhausts PostgreSQL's parser stack.
+ * On MySQL names compare as its default collations do (case-insensitive, trailing spaces
+ * ignored), so the narrowing agrees with the unique key the database enforces.
+ */
 export async function nodesWithTypeAndNames(tx: Tx, kind: NodeKind, keys: readonly [number, string][]): Promise<NodeKeyRow[]> {
+  const fold = tx.dialect === 'mysql' ? (name: string) => name.toLowerCase().replace(/ +$/, '') : (name: string) => name;
+  const wanted = new Set(keys.map(([typeId, name]) => `${typeId}\u0000${fold(name)}`));
+  const typeIds = [...new Set(keys.map(([typeId]) => typeId))];
   const rows: NodeKeyRow[] = [];
-  for (const batch of chunked(keys, rowsPerStatement(2))) {
+  for (const names of chunked([...new Set(keys.map(([, name]) => name))], rowsPerStatement(1) - typeIds.length)) {
     const found = await tx
       .knex(tx.table(nodeTables(kind).node))
       .select('id', 'type_id', 'name', 'external_id')
-      .whereIn(['type_id', 'name'], batch as unknown as Knex.Value[][]);
-    rows.push(...(found as Record<string, unknown>[]).map(toKeyRow));
+      .whereIn('type_id', typeIds)
+      .whereIn('name', names);
+    for (const row of (found as Record<string, unknown>[]).map(toKeyRow)) {
+      if (row.name !== null && wanted.has(`${row.type_id}\u0000${fold(row.name)}`)) rows.push(row);
+    }
   }
   return rows;
 }

@@ -1,6 +1,7 @@
 import { compositeRpcs } from './composite';
 import { contextGraphRpcs } from './context_graph';
 import { eventRpcs } from './events';
+import { lineageRpcs } from './lineage/lineage_rpcs';
 import { listAllRpcs } from './listing/list_all_nodes';
 import { nodeRpcs } from './nodes/node_rpcs';
 import type { RpcTable } from './rpc';
@@ -17,4 +18,5 @@ export const rpcRegistry: RpcTable = {
   ...contextGraphRpcs,
   ...compositeRpcs,
   ...listAllRpcs,
+  ...lineageRpcs,
 };
