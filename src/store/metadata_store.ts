@@ -1,5 +1,6 @@
 import type { Database } from '../database/database';
 import { MetadataStoreServiceService } from '../generated/ml_metadata/proto/metadata_store_service';
+import { countRowsWhenCommitted } from '../observability/rows_written';
 import { unimplemented } from './errors';
 import type { RequestOf, ResponseOf, RpcDefinition, RpcMethod, RpcTable } from './rpc';
 import { rpcRegistry } from './rpc_registry';
@@ -32,6 +33,8 @@ export class MetadataStore {
     if (!definition) {
       throw unimplemented(`${rpcDisplayName(method)} is not implemented.`);
     }
-    return this.db.transaction((tx) => definition.impl(tx, request), { readOnly: definition.readOnly });
+    const run = () => this.db.transaction((tx) => definition.impl(tx, request), { readOnly: definition.readOnly });
+    // Rows written are reported only once the transaction has committed.
+    return definition.readOnly ? run() : countRowsWhenCommitted(run);
   }
 }
