@@ -101,6 +101,22 @@ export async function deleteProperties(tx: Tx, kind: NodeKind, keys: readonly Pr
   if (keys.length === 0) return;
   const t = nodeTables(kind);
   const custom = (flag: boolean) => (tx.dialect === 'postgres' ? flag : flag ? 1 : 0);
+  if (tx.dialect === 'mysql') {
+    // MariaDB compares a multi-row `(node, name, flag) IN ((..), (..))` without converting our
+    // latin1-session text to the column's character set, so non-ASCII names never match there.
+    // Plain equalities convert as usual; a bounded OR list stays a primary-key range scan.
+    for (const batch of chunked(keys, MYSQL_KEYS_PER_DELETE)) {
+      await tx
+        .knex(tx.table(t.property))
+        .where((where) => {
+          for (const k of batch) {
+            where.orWhere({ [t.propertyNodeColumn]: k.nodeId, name: k.name, is_custom_property: custom(k.isCustom) });
+          }
+        })
+        .delete();
+    }
+    return;
+  }
   for (const batch of chunked(keys, rowsPerStatement(3))) {
     await tx
       .knex(tx.table(t.property))
@@ -111,3 +127,5 @@ export async function deleteProperties(tx: Tx, kind: NodeKind, keys: readonly Pr
       .delete();
   }
 }
+
+const MYSQL_KEYS_PER_DELETE = 500;

@@ -110,12 +110,17 @@ class RunningServer:
         self.stop()
 
 
-def start_server(backend: str, extra_flags: list[str] | None = None) -> RunningServer:
-    """Starts the server and returns once its gRPC port accepts connections."""
+def start_server(
+    backend: str, extra_flags: list[str] | None = None, database_flags: list[str] | None = None
+) -> RunningServer:
+    """Starts the server and returns once its gRPC port accepts connections.
+
+    `database_flags` puts it on an existing database instead of a brand-new one.
+    """
     tmp = tempfile.TemporaryDirectory(prefix=f"mlmd-server-{backend}-")
     workdir = Path(tmp.name)
     try:
-        flags = backend_flags(backend, workdir)
+        flags = database_flags if database_flags is not None else backend_flags(backend, workdir)
     except Exception:
         tmp.cleanup()
         raise

@@ -100,7 +100,8 @@ export async function artifactsByUris(tx: Tx, uris: readonly string[] | undefine
  * base_type (contract §2.6).
  */
 export async function typesOfArtifacts(tx: Tx, artifacts: readonly NodeMessages['artifact'][]): Promise<ArtifactType[]> {
-  const typeIds = [...new Set(artifacts.map((a) => Number(a.typeId)))].sort((a, b) => a - b);
+  // Upstream lists each type once, in the order the (id-ordered) artifacts first name it.
+  const typeIds = [...new Set(artifacts.map((a) => Number(a.typeId)))];
   if (typeIds.length === 0) return [];
   const types = new Map<number, ArtifactType>();
   for (const batch of chunked(typeIds)) {
