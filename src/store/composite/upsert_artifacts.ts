@@ -1,5 +1,6 @@
 import type { Tx } from '../../database/database';
 import type { Artifact } from '../../generated/ml_metadata/proto/metadata_store';
+import { matchNodesByExternalId } from '../../repositories/node_key_match';
 import { nodesWithExternalIds } from '../../repositories/node_write_repository';
 import { putNodes } from '../nodes/put_nodes';
 import { collationKey } from './collation_key';
@@ -36,7 +37,14 @@ export async function upsertArtifacts(tx: Tx, artifacts: readonly Artifact[], op
   const externalIds = artifacts.filter(reusable).map((a) => a.externalId!);
   const stored = new Map<string, bigint>();
   if (externalIds.length > 0) {
-    for (const row of await nodesWithExternalIds(tx, 'artifact', externalIds)) stored.set(key(row.external_id!), BigInt(row.id));
+    const rows = await nodesWithExternalIds(tx, 'artifact', externalIds);
+    for (const row of rows) stored.set(key(row.external_id!), BigInt(row.id));
+    // As for context names: a stored external id no request key matches is paired by the database.
+    const requested = new Set(externalIds.map(key));
+    if (rows.some((row) => !requested.has(key(row.external_id!)))) {
+      const matched = await matchNodesByExternalId(tx, 'artifact', externalIds);
+      matched.forEach((id, k) => stored.set(key(externalIds[k]), BigInt(id)));
+    }
   }
 
   // Request artifacts that update the artifact an earlier request artifact creates.

@@ -3,6 +3,7 @@ import { classifyDbError } from '../../database/db_errors';
 import { RetryTransaction } from '../../database/transaction_runner';
 import type { Context } from '../../generated/ml_metadata/proto/metadata_store';
 import { existingNodeIds, storedIdOf } from '../../repositories/node_existence';
+import { matchNodesByTypeAndName } from '../../repositories/node_key_match';
 import { nodesWithTypeAndNames } from '../../repositories/node_write_repository';
 import { aborted, invalidArgument, isMlmdError, notFound, StatusCode, type MlmdError } from '../errors';
 import { putNodes } from '../nodes/put_nodes';
@@ -63,6 +64,13 @@ export async function upsertContexts(tx: Tx, contexts: readonly Context[], optio
       candidates.map((p) => [p.typeId, p.name]),
     );
     for (const row of rows) stored.set(nameKey(row.type_id, row.name!), BigInt(row.id));
+    // A stored row that no candidate's key matches means the collation equates strings the
+    // key tells apart (accents, trailing spaces): let the database pair them up itself.
+    const candidateKeys = new Set(candidates.map((c) => nameKey(c.typeId, c.name)));
+    if (rows.some((row) => !candidateKeys.has(nameKey(row.type_id, row.name!)))) {
+      const matched = await matchNodesByTypeAndName(tx, 'context', candidates);
+      matched.forEach((id, k) => stored.set(nameKey(candidates[k].typeId, candidates[k].name), BigInt(id)));
+    }
   }
 
   // Request order, as upstream processes them. The first failure is remembered and raised

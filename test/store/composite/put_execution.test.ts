@@ -178,6 +178,44 @@ describeCompositeStore('PutExecution', (ctx) => {
     );
   });
 
+  it('reuse matches names as the database compares them (case-insensitively on MySQL/MariaDB)', async () => {
+    const name = uniqueName('CaseRun');
+    const { contextIds } = await ctx().call('putContexts', { contexts: [{ typeId: t.context, name }] });
+    const response = await ctx().call('putExecution', {
+      execution: { typeId: t.execution },
+      contexts: [{ typeId: t.context, name: name.toLowerCase() }],
+      options: { reuseContextIfAlreadyExist: true },
+    });
+    if (ctx().backend.dialect === 'mysql') expect(response.contextIds).toEqual(contextIds);
+    else expect(response.contextIds![0]).not.toBe(contextIds![0]);
+    // Either way exactly one attempt sufficed: no race was mistaken for one.
+    expect(ctx().retries.filter((r) => r === 'serialization')).toEqual([]);
+  });
+
+  it('reuse pairs names and external ids the way the database compares them (trailing spaces, accents)', async () => {
+    const equalInDb = async (a: string, b: string): Promise<boolean> => {
+      const knex = ctx().db.knex;
+      const result = await knex.raw('SELECT CASE WHEN ? = ? THEN 1 ELSE 0 END AS eq', [a, b]);
+      const rows = (ctx().backend.dialect === 'mysql' ? result[0] : ctx().backend.dialect === 'postgres' ? result.rows : result) as { eq: number | string }[];
+      return Number(rows[0].eq) === 1;
+    };
+    for (const variant of [(n: string) => `${n} `, (n: string) => n.replace('e', '\u00e9')]) {
+      const name = uniqueName('spec');
+      const { contextIds } = await ctx().call('putContexts', { contexts: [{ typeId: t.context, name }] });
+      const externalId = uniqueName('extspec');
+      const { artifactIds } = await ctx().call('putArtifacts', { artifacts: [artifact({ externalId })] });
+      const same = await equalInDb(name, variant(name));
+      const response = await ctx().call('putExecution', {
+        execution: { typeId: t.execution },
+        artifactEventPairs: [{ artifact: artifact({ externalId: variant(externalId) }) }],
+        contexts: [{ typeId: t.context, name: variant(name) }],
+        options: { reuseContextIfAlreadyExist: true, reuseArtifactIfAlreadyExistByExternalId: true },
+      });
+      expect(response.contextIds![0] === contextIds![0], `context ${JSON.stringify(variant(name))}`).toBe(same);
+      expect(response.artifactIds![0] === artifactIds![0], `artifact ${JSON.stringify(variant(externalId))}`).toBe(same);
+    }
+  });
+
   it('force_reuse_context: a context with id is only checked to exist and is left as stored', async () => {
     const { contextIds } = await ctx().call('putContexts', { contexts: [newContext({ properties: { p: { intValue: 7n } } })] });
     const stored = await getContext(contextIds![0]);
