@@ -3,6 +3,8 @@ import { Event_Type, Execution_State, type Context } from '../../../src/generate
 import type { PutExecutionRequest } from '../../../src/generated/ml_metadata/proto/metadata_store_service';
 import { isMlmdError, StatusCode } from '../../../src/store/errors';
 import type { ResponseOf } from '../../../src/store/rpc';
+import { startServer } from '../../../src/transport/server';
+import { callRpc, mlmdClient } from '../../transport/grpc_test_client';
 import { createTypes, describeCompositeStore, membersOf, uniqueName, type Types } from './composite_fixtures';
 
 const TASKS = 64;
@@ -121,5 +123,25 @@ describeCompositeStore('PutExecution under a Kubeflow-style fan-out', (ctx) => {
     expect(members.executions).toHaveLength(TASKS + 1);
     expect(members.artifacts).toHaveLength(TASKS + 1);
     console.log(`[${ctx().backend.name}] fan-out on a shared input: re-runs inside the server: ${reruns(retriesBefore)}`);
+  });
+  it(`${TASKS} parallel task writes creating the run contexts through a gRPC server all answer OK`, async () => {
+    const server = await startServer({ store: ctx().store, port: 0, host: '127.0.0.1', reflection: false });
+    const client = mlmdClient(server.port);
+    try {
+      const contexts: Context[] = [
+        { typeId: t.context, name: uniqueName('pipeline') },
+        { typeId: t.run, name: uniqueName('run') },
+      ];
+      const retriesBefore = ctx().retries.length;
+      const outcomes = await Promise.all(Array.from({ length: TASKS }, (_, i) => callRpc(client, 'putExecution', task(i, contexts))));
+      // What a Kubeflow or Python client would see: the status of every call.
+      expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+      const ids = new Set(outcomes.map((o) => (o.ok ? (o.response as ResponseOf<'putExecution'>).contextIds!.join() : '')));
+      expect(ids.size).toBe(1);
+      console.log(`[${ctx().backend.name}] creating fan-out over gRPC: re-runs inside the server: ${reruns(retriesBefore)}`);
+    } finally {
+      client.close();
+      await server.shutdown(1_000);
+    }
   });
 });
