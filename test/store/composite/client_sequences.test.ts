@@ -1,11 +1,13 @@
 import { expect, it } from 'vitest';
 import { Artifact_State, Event_Type, Execution_State } from '../../../src/generated/ml_metadata/proto/metadata_store';
-import { describeCompositeStore, isUpdate, membersOf, statementsDuring, uniqueName } from './composite_fixtures';
+import { isUpdate, statementsDuring, uniqueName } from '../../support/store_assertions';
+import { describeStore } from '../store_suite';
+import { membersOf } from './composite_fixtures';
 
 const { INPUT, OUTPUT } = Event_Type;
 
 /** The composite writes of real clients' call sequences (clients.md §4 Kubeflow, §12 TFX). */
-describeCompositeStore('PutExecution in client sequences', (ctx) => {
+describeStore('PutExecution in client sequences', (ctx) => {
   it('replays the PutExecution calls of one Kubeflow v2 run (driver, launcher, publish, importer)', async () => {
     const call = ctx().call;
     const run = uniqueName('RUN');

@@ -1,52 +1,10 @@
-import { afterAll, beforeAll, expect } from 'vitest';
-import { openDatabase, type Database } from '../../../src/database';
-import type { DatabaseObserver, RetryReason } from '../../../src/database/observer';
-import { NO_OP_OBSERVER } from '../../../src/database/observer';
-import { MLMD_TABLES } from '../../../src/database/tables';
+import { beforeAll } from 'vitest';
+import type { Database } from '../../../src/database';
+import { PropertyType, type Artifact, type Context, type Execution } from '../../../src/generated/ml_metadata/proto/metadata_store';
 import type { MlmdError, StatusCode } from '../../../src/store/errors';
-import { MetadataStore } from '../../../src/store/metadata_store';
-import type { RequestOf, ResponseOf, RpcMethod } from '../../../src/store/rpc';
-import { describeEachBackend, type TestBackend } from '../../support/backends';
-
-export interface CompositeStore {
-  backend: TestBackend;
-  db: Database;
-  store: MetadataStore;
-  /** Transactions the database layer re-ran since the suite started, by reason. */
-  retries: RetryReason[];
-  call<M extends RpcMethod>(method: M, request: RequestOf<M>): Promise<ResponseOf<M>>;
-}
-
-/**
- * Declares `body` once per backend (SQLite, MariaDB, PostgreSQL) over a fresh MLMD database
- * with a pool of 8 connections, so concurrent calls really run side by side on the servers.
- */
-export function describeCompositeStore(title: string, body: (ctx: () => CompositeStore) => void): void {
-  describeEachBackend(title, (backend) => {
-    let ctx: CompositeStore | undefined;
-    beforeAll(async () => {
-      const retries: RetryReason[] = [];
-      const observer: DatabaseObserver = { ...NO_OP_OBSERVER, transactionRetried: (reason) => retries.push(reason) };
-      const config = await backend.freshDatabaseConfig();
-      const db = await openDatabase(config, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, poolMax: 8 }, observer);
-      const store = new MetadataStore(db);
-      ctx = { backend, db, store, retries, call: (method, request) => store.call(method, request) };
-    });
-    afterAll(async () => {
-      await ctx?.db.close();
-    });
-    body(() => ctx!);
-  });
-}
-
-let counter = 0;
-export function uniqueName(prefix: string): string {
-  counter += 1;
-  return `${prefix}_${counter}_${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/** PropertyType numbers. */
-export const P = { INT: 1, DOUBLE: 2, STRING: 3, STRUCT: 4, PROTO: 5, BOOLEAN: 6 } as const;
+import type { RequestOf, RpcMethod } from '../../../src/store/rpc';
+import { expectRejectedWithoutTrace, uniqueName } from '../../support/store_assertions';
+import type { StoreUnderTest } from '../store_suite';
 
 export interface Types {
   artifact: bigint;
@@ -57,8 +15,8 @@ export interface Types {
 }
 
 /** One type of each kind, each declaring `p: INT`, through the type RPCs. */
-export async function createTypes(ctx: CompositeStore): Promise<Types> {
-  const properties = { p: P.INT };
+export async function createTypes(ctx: StoreUnderTest): Promise<Types> {
+  const properties = { p: PropertyType.INT };
   const { typeId: artifact } = await ctx.call('putArtifactType', { artifactType: { name: uniqueName('a'), properties } });
   const { typeId: execution } = await ctx.call('putExecutionType', { executionType: { name: uniqueName('e'), properties } });
   const { typeId: context } = await ctx.call('putContextType', { contextType: { name: uniqueName('c'), properties } });
@@ -66,52 +24,56 @@ export async function createTypes(ctx: CompositeStore): Promise<Types> {
   return { artifact: artifact!, execution: execution!, context: context!, run: run! };
 }
 
-/** Rows in every MLMD table, to prove a rejected call left the database as it was. */
-export async function rowCounts(db: Database): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const table of MLMD_TABLES) {
-    const [{ n }] = (await db.knex(db.table(table)).count({ n: '*' })) as { n: number | string }[];
-    counts[table] = Number(n);
-  }
-  return counts;
+/**
+ * Registers a beforeAll that creates the suite's `Types`, and returns them (readable once the
+ * suite runs) with builders of new request nodes of those types and readers by id.
+ */
+export function suiteNodes(ctx: () => StoreUnderTest) {
+  let created: Types | undefined;
+  beforeAll(async () => {
+    created = await createTypes(ctx());
+  });
+  const types = (): Types => {
+    if (!created) throw new Error('suite types are created in beforeAll: read them inside a test');
+    return created;
+  };
+  const t: Types = {
+    get artifact() {
+      return types().artifact;
+    },
+    get execution() {
+      return types().execution;
+    },
+    get context() {
+      return types().context;
+    },
+    get run() {
+      return types().run;
+    },
+  };
+  return {
+    t,
+    artifact: (extra: Partial<Artifact> = {}): Artifact => ({ typeId: t.artifact, uri: `/u/${uniqueName('x')}`, ...extra }),
+    execution: (extra: Partial<Execution> = {}): Execution => ({ typeId: t.execution, ...extra }),
+    context: (extra: Partial<Context> = {}): Context => ({ typeId: t.context, name: uniqueName('ctx'), ...extra }),
+    getArtifact: async (id: bigint) => (await ctx().call('getArtifactsById', { artifactIds: [id] })).artifacts![0],
+    getExecution: async (id: bigint) => (await ctx().call('getExecutionsById', { executionIds: [id] })).executions![0],
+    getContext: async (id: bigint) => (await ctx().call('getContextsById', { contextIds: [id] })).contexts![0],
+  };
 }
-
-/** The SQL text of every statement Knex sends while `work` runs. */
-export async function statementsDuring<T>(db: Database, work: () => Promise<T>): Promise<{ result: T; sql: string[] }> {
-  const sql: string[] = [];
-  const listener = (query: { sql: string }) => sql.push(query.sql);
-  db.knex.on('query', listener);
-  try {
-    const result = await work();
-    return { result, sql };
-  } finally {
-    db.knex.removeListener('query', listener);
-  }
-}
-
-export const isUpdate = (sql: string) => /^\s*update\b/i.test(sql);
 
 /**
  * Calls `method`, which must fail with `code`, and checks that the database is exactly as
  * before (row counts of every table). Returns the error for further checks.
  */
-export async function expectRejected<M extends RpcMethod>(
-  ctx: CompositeStore,
+export function expectRejected<M extends RpcMethod>(
+  ctx: StoreUnderTest,
   method: M,
   request: RequestOf<M>,
   code: StatusCode,
   phrase?: RegExp,
 ): Promise<MlmdError> {
-  const before = await rowCounts(ctx.db);
-  const error = (await ctx.call(method, request).then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as MlmdError | undefined;
-  expect(error, `${method} should have failed`).toBeDefined();
-  expect({ code: error!.code, message: error!.message }).toMatchObject({ code });
-  if (phrase) expect(error!.message).toMatch(phrase);
-  expect(await rowCounts(ctx.db)).toEqual(before);
-  return error!;
+  return expectRejectedWithoutTrace(ctx.db, () => ctx.call(method, request), code, phrase);
 }
 
 /** Member ids of a context straight from the membership tables, ascending. */

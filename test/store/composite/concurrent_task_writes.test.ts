@@ -1,11 +1,13 @@
-import { beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { Event_Type, Execution_State, type Context } from '../../../src/generated/ml_metadata/proto/metadata_store';
 import type { PutExecutionRequest } from '../../../src/generated/ml_metadata/proto/metadata_store_service';
 import { isMlmdError, StatusCode } from '../../../src/store/errors';
 import type { ResponseOf } from '../../../src/store/rpc';
 import { startServer } from '../../../src/transport/server';
 import { callRpc, mlmdClient } from '../../transport/grpc_test_client';
-import { createTypes, describeCompositeStore, membersOf, uniqueName, type Types } from './composite_fixtures';
+import { uniqueName } from '../../support/store_assertions';
+import { describeStore } from '../store_suite';
+import { membersOf, suiteNodes } from './composite_fixtures';
 
 const TASKS = 64;
 
@@ -15,11 +17,8 @@ const TASKS = 64;
  * Here all tasks start at once against contexts that do not exist yet, so the first ones
  * race to create them.
  */
-describeCompositeStore('PutExecution under a Kubeflow-style fan-out', (ctx) => {
-  let t: Types;
-  beforeAll(async () => {
-    t = await createTypes(ctx());
-  });
+describeStore('PutExecution under a Kubeflow-style fan-out', (ctx) => {
+  const { t } = suiteNodes(ctx);
 
   const task = (i: number, contexts: Context[]): PutExecutionRequest => ({
     execution: {

@@ -1,30 +1,14 @@
-import { beforeAll, expect, it } from 'vitest';
-import { Event_Type, Execution_State, type Artifact, type Context } from '../../../src/generated/ml_metadata/proto/metadata_store';
+import { expect, it } from 'vitest';
+import { Event_Type, Execution_State, type Context } from '../../../src/generated/ml_metadata/proto/metadata_store';
 import { StatusCode } from '../../../src/store/errors';
-import {
-  createTypes,
-  describeCompositeStore,
-  expectRejected,
-  isUpdate,
-  membersOf,
-  rowCounts,
-  statementsDuring,
-  uniqueName,
-  type Types,
-} from './composite_fixtures';
+import { isUpdate, rowCounts, statementsDuring, uniqueName } from '../../support/store_assertions';
+import { describeStore } from '../store_suite';
+import { expectRejected, membersOf, suiteNodes } from './composite_fixtures';
 
 const { INPUT, OUTPUT } = Event_Type;
 
-describeCompositeStore('PutExecution', (ctx) => {
-  let t: Types;
-  beforeAll(async () => {
-    t = await createTypes(ctx());
-  });
-  const artifact = (extra: Partial<Artifact> = {}): Artifact => ({ typeId: t.artifact, uri: `/u/${uniqueName('x')}`, ...extra });
-  const newContext = (extra: Partial<Context> = {}): Context => ({ typeId: t.context, name: uniqueName('ctx'), ...extra });
-  const getContext = async (id: bigint) => (await ctx().call('getContextsById', { contextIds: [id] })).contexts![0];
-  const getExecution = async (id: bigint) => (await ctx().call('getExecutionsById', { executionIds: [id] })).executions![0];
-  const getArtifact = async (id: bigint) => (await ctx().call('getArtifactsById', { artifactIds: [id] })).artifacts![0];
+describeStore('PutExecution', (ctx) => {
+  const { t, artifact, context: newContext, getArtifact, getContext, getExecution } = suiteNodes(ctx);
 
   it('writes artifacts, execution, events, contexts and memberships, ids in request order', async () => {
     const stored = (await ctx().call('putArtifacts', { artifacts: [artifact()] })).artifactIds![0];

@@ -1,29 +1,15 @@
-import { beforeAll, expect, it } from 'vitest';
-import { Event_Type, type Artifact, type Context, type Execution } from '../../../src/generated/ml_metadata/proto/metadata_store';
+import { expect, it } from 'vitest';
+import { Event_Type } from '../../../src/generated/ml_metadata/proto/metadata_store';
 import type { PutLineageSubgraphRequest } from '../../../src/generated/ml_metadata/proto/metadata_store_service';
 import { StatusCode } from '../../../src/store/errors';
-import {
-  createTypes,
-  describeCompositeStore,
-  expectRejected,
-  membersOf,
-  rowCounts,
-  statementsDuring,
-  uniqueName,
-  type Types,
-} from './composite_fixtures';
+import { rowCounts, statementsDuring, uniqueName } from '../../support/store_assertions';
+import { describeStore } from '../store_suite';
+import { expectRejected, membersOf, suiteNodes } from './composite_fixtures';
 
 const { INPUT, OUTPUT } = Event_Type;
 
-describeCompositeStore('PutLineageSubgraph', (ctx) => {
-  let t: Types;
-  beforeAll(async () => {
-    t = await createTypes(ctx());
-  });
-  const artifact = (extra: Partial<Artifact> = {}): Artifact => ({ typeId: t.artifact, uri: `/u/${uniqueName('x')}`, ...extra });
-  const execution = (extra: Partial<Execution> = {}): Execution => ({ typeId: t.execution, ...extra });
-  const context = (extra: Partial<Context> = {}): Context => ({ typeId: t.context, name: uniqueName('ctx'), ...extra });
-  const getArtifact = async (id: bigint) => (await ctx().call('getArtifactsById', { artifactIds: [id] })).artifacts![0];
+describeStore('PutLineageSubgraph', (ctx) => {
+  const { t, artifact, execution, context, getArtifact } = suiteNodes(ctx);
 
   it('writes a subgraph with stored and new nodes; a stored context without id needs the reuse option', async () => {
     const storedContext = context();

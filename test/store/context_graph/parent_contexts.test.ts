@@ -1,8 +1,9 @@
 import { expect, it } from 'vitest';
 import type { ParentContext } from '../../../src/generated/ml_metadata/proto/metadata_store';
 import { StatusCode, type MlmdError } from '../../../src/store/errors';
-import { GraphFixture, rowCounts } from '../events/graph_fixtures';
-import { describeStore } from '../events/store_backends';
+import { expectRejectedWithoutTrace } from '../../support/store_assertions';
+import { GraphFixture } from '../events/graph_fixtures';
+import { describeStore } from '../store_suite';
 
 const link = (childId: number, parentId: number): ParentContext => ({ childId: BigInt(childId), parentId: BigInt(parentId) });
 
@@ -13,15 +14,7 @@ describeStore('PutParentContexts and the context hierarchy reads', (ctx) => {
   const children = async (id: number) => ids((await ctx().store.call('getChildrenContextsByContext', { contextId: BigInt(id) })).contexts);
 
   async function rejected(entries: ParentContext[], code: StatusCode, message: RegExp): Promise<void> {
-    const before = await rowCounts(ctx().db);
-    const error = (await put(entries).then(
-      () => undefined,
-      (e) => e,
-    )) as MlmdError | undefined;
-    expect(error, `expected ${StatusCode[code]} ${message}`).toBeDefined();
-    expect(error!.code, error!.message).toBe(code);
-    expect(error!.message).toMatch(message);
-    expect(await rowCounts(ctx().db)).toEqual(before);
+    await expectRejectedWithoutTrace(ctx().db, () => put(entries), code, message);
   }
 
   it('links contexts (multiple parents, diamonds) and reads direct parents and children in ascending id', async () => {

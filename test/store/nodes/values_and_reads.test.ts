@@ -1,15 +1,16 @@
 import { expect, it } from 'vitest';
 import { Any } from '../../../src/generated/google/protobuf/any';
 import { Struct } from '../../../src/generated/google/protobuf/struct';
-import type { Value } from '../../../src/generated/ml_metadata/proto/metadata_store';
+import { PropertyType as P, type Value } from '../../../src/generated/ml_metadata/proto/metadata_store';
 import { StatusCode, type MlmdError } from '../../../src/store/errors';
 import type { RequestOf, RpcMethod } from '../../../src/store/rpc';
-import { countStatements, createType, describeNodeStore, P } from './node_fixtures';
+import { countStatements, insertType } from '../../support/store_assertions';
+import { describeStore } from '../store_suite';
 
 const INT64_MAX = 9_223_372_036_854_775_807n;
 const INT64_MIN = -9_223_372_036_854_775_808n;
 
-describeNodeStore('Property values and node reads', (ctx) => {
+describeStore('Property values and node reads', (ctx) => {
   const call = <M extends RpcMethod>(m: M, r: RequestOf<M>) => ctx().store.call(m, r);
   const failure = async <M extends RpcMethod>(m: M, r: RequestOf<M>) =>
     (await call(m, r).then(
@@ -18,7 +19,7 @@ describeNodeStore('Property values and node reads', (ctx) => {
     )) as MlmdError;
 
   it('round-trips every Value kind exactly, int64 extremes and full-precision doubles included', async () => {
-    const t = await createType(ctx().db, 'artifact', { i: P.INT, d: P.DOUBLE, s: P.STRING, st: P.STRUCT, pr: P.PROTO, b: P.BOOLEAN });
+    const t = await insertType(ctx().db, 'artifact', { i: P.INT, d: P.DOUBLE, s: P.STRING, st: P.STRUCT, pr: P.PROTO, b: P.BOOLEAN });
     const any = { typeUrl: 'type.googleapis.com/google.protobuf.Struct', value: Buffer.from(Struct.encode(Struct.wrap({ k: 'v' })).finish()) };
     const values: Record<string, Value> = {
       max: { intValue: INT64_MAX },
@@ -50,7 +51,7 @@ describeNodeStore('Property values and node reads', (ctx) => {
   });
 
   it('stores struct and proto values in upstream\'s encodings and bools as 1/0', async () => {
-    const t = await createType(ctx().db, 'execution');
+    const t = await insertType(ctx().db, 'execution');
     const any = { typeUrl: 'type.googleapis.com/x.Y', value: Buffer.from([8, 150, 1]) };
     const { executionIds } = await call('putExecutions', {
       executions: [{ typeId: t.id, customProperties: { st: { structValue: { k: 'v' } }, pr: { protoValue: any }, b: { boolValue: true } } }],
@@ -68,7 +69,7 @@ describeNodeStore('Property values and node reads', (ctx) => {
   });
 
   it('reads a row upstream wrote: first non-NULL column wins, prefixed strings are structs', async () => {
-    const t = await createType(ctx().db, 'context');
+    const t = await insertType(ctx().db, 'context');
     const { contextIds } = await call('putContexts', { contexts: [{ typeId: t.id, name: 'legacy' }] });
     const db = ctx().db;
     const flag = db.dialect === 'postgres' ? true : 1;
@@ -81,7 +82,7 @@ describeNodeStore('Property values and node reads', (ctx) => {
   });
 
   it('GetArtifactsByID: ascending ids, duplicates collapse, unknown skipped, types on request', async () => {
-    const t = await createType(ctx().db, 'artifact', { p: P.STRING }, { version: 'v1' });
+    const t = await insertType(ctx().db, 'artifact', { p: P.STRING }, { version: 'v1' });
     const { artifactIds } = await call('putArtifacts', { artifacts: [{ typeId: t.id }, { typeId: t.id }] });
     const [x, y] = artifactIds!;
     const res = await call('getArtifactsById', { artifactIds: [y, x, y, 99_999_999n, -1n, INT64_MAX] });
@@ -93,8 +94,8 @@ describeNodeStore('Property values and node reads', (ctx) => {
   });
 
   it('Get*ByType: by (name, version) exactly, empty for unknown types, paging through options', async () => {
-    const plain = await createType(ctx().db, 'execution');
-    const versioned = await createType(ctx().db, 'execution', {}, { name: plain.name, version: 'v2' });
+    const plain = await insertType(ctx().db, 'execution');
+    const versioned = await insertType(ctx().db, 'execution', {}, { name: plain.name, version: 'v2' });
     const { executionIds } = await call('putExecutions', { executions: Array.from({ length: 5 }, () => ({ typeId: plain.id })) });
     await call('putExecutions', { executions: [{ typeId: versioned.id }] });
     expect((await call('getExecutionsByType', { typeName: plain.name })).executions!.map((e) => e.id)).toEqual(executionIds);
@@ -106,26 +107,26 @@ describeNodeStore('Property values and node reads', (ctx) => {
     expect(page2.executions!.map((e) => e.id)).toEqual(executionIds!.slice(3));
     expect(page2.nextPageToken).toBe('');
     // Bad options matter only when the type has nodes (quirk B30).
-    const empty = await createType(ctx().db, 'execution');
+    const empty = await insertType(ctx().db, 'execution');
     expect(await call('getExecutionsByType', { typeName: empty.name, options: { maxResultSize: 0 } })).toEqual({ executions: [] });
     expect((await failure('getExecutionsByType', { typeName: plain.name, options: { maxResultSize: 0 } })).code).toBe(StatusCode.INVALID_ARGUMENT);
   });
 
   it('Get*ByTypeAndName: the node, or no field at all', async () => {
-    const t = await createType(ctx().db, 'artifact');
+    const t = await insertType(ctx().db, 'artifact');
     const { artifactIds } = await call('putArtifacts', { artifacts: [{ typeId: t.id, name: 'n' }, { typeId: t.id }] });
     expect((await call('getArtifactByTypeAndName', { typeName: t.name, artifactName: 'n' })).artifact!.id).toBe(artifactIds![0]);
     const missing = await call('getArtifactByTypeAndName', { typeName: t.name, artifactName: '' });
     expect('artifact' in missing && missing.artifact !== undefined).toBe(false);
     expect((await call('getArtifactByTypeAndName', { typeName: 'nope', artifactName: 'n' })).artifact).toBeUndefined();
-    const tc = await createType(ctx().db, 'context', {}, { version: '2' });
+    const tc = await insertType(ctx().db, 'context', {}, { version: '2' });
     await call('putContexts', { contexts: [{ typeId: tc.id, name: 'cx' }] });
     expect((await call('getContextByTypeAndName', { typeName: tc.name, contextName: 'cx' })).context).toBeUndefined();
     expect((await call('getContextByTypeAndName', { typeName: tc.name, typeVersion: '2', contextName: 'cx' })).context!.name).toBe('cx');
   });
 
   it('GetArtifactsByURI: distinct uris, "" for uri-less artifacts, deprecated field 1 rejected', async () => {
-    const t = await createType(ctx().db, 'artifact');
+    const t = await insertType(ctx().db, 'artifact');
     const uri = `/u/${Math.random()}`;
     const { artifactIds } = await call('putArtifacts', { artifacts: [{ typeId: t.id, uri }, { typeId: t.id, uri }, { typeId: t.id }] });
     expect((await call('getArtifactsByUri', { uris: [uri, uri] })).artifacts!.map((a) => a.id)).toEqual(artifactIds!.slice(0, 2));
@@ -138,7 +139,7 @@ describeNodeStore('Property values and node reads', (ctx) => {
   });
 
   it('Get*ByExternalIds: found ones; none found NOT_FOUND; empty id INVALID_ARGUMENT', async () => {
-    const t = await createType(ctx().db, 'context');
+    const t = await insertType(ctx().db, 'context');
     const ext = `ext-${Math.random()}`;
     const { contextIds } = await call('putContexts', { contexts: [{ typeId: t.id, name: 'e', externalId: ext }] });
     expect((await call('getContextsByExternalIds', { externalIds: [ext, 'missing'] })).contexts!.map((c) => c.id)).toEqual(contextIds);
@@ -148,7 +149,7 @@ describeNodeStore('Property values and node reads', (ctx) => {
   });
 
   it('issues the same number of statements for 1 and 1,000 nodes (create, update, read)', async () => {
-    const t = await createType(ctx().db, 'artifact', { p: P.INT, s: P.STRING });
+    const t = await insertType(ctx().db, 'artifact', { p: P.INT, s: P.STRING });
     const db = ctx().db;
     const batch = (n: number, tag: string) =>
       Array.from({ length: n }, (_, i) => ({
@@ -161,17 +162,17 @@ describeNodeStore('Property values and node reads', (ctx) => {
     const ids: Record<number, bigint[]> = {};
     const creates: number[] = [];
     for (const n of [1, 1000]) {
-      creates.push(await countStatements(db, async () => (ids[n] = (await call('putArtifacts', { artifacts: batch(n, `sc${n}`) })).artifactIds!)));
+      creates.push((await countStatements(db, async () => (ids[n] = (await call('putArtifacts', { artifacts: batch(n, `sc${n}`) })).artifactIds!))).statements);
     }
     expect(creates[0], 'create').toBe(creates[1]);
     const updates: number[] = [];
     for (const n of [1, 1000]) {
       const nodes = ids[n].map((id, i) => ({ id, externalId: `sc${n}-y-${i}`, properties: { p: { intValue: BigInt(-i - 1) } }, customProperties: { c: { stringValue: 'now a string' } } }));
-      updates.push(await countStatements(db, () => call('putArtifacts', { artifacts: nodes })));
+      updates.push((await countStatements(db, () => call('putArtifacts', { artifacts: nodes }))).statements);
     }
     expect(updates[0], 'update').toBe(updates[1]);
     const reads: number[] = [];
-    for (const n of [1, 1000]) reads.push(await countStatements(db, () => call('getArtifactsById', { artifactIds: ids[n] })));
+    for (const n of [1, 1000]) reads.push((await countStatements(db, () => call('getArtifactsById', { artifactIds: ids[n] }))).statements);
     expect(reads[0], 'read').toBe(reads[1]);
     const updated = (await call('getArtifactsById', { artifactIds: ids[1000] })).artifacts!;
     expect(updated).toHaveLength(1000);

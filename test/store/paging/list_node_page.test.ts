@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../../src/database';
+import { beforeAll, expect, it } from 'vitest';
 import {
   ListOperationNextPageToken,
   ListOperationOptions_OrderByField_Field as Field,
@@ -8,38 +7,14 @@ import {
 import { StatusCode, type MlmdError } from '../../../src/store/errors';
 import { listNodeIdPage } from '../../../src/store/paging/list_node_page';
 import { decodePageToken } from '../../../src/store/paging/page_token';
+import { insertType, statementsDuring } from '../../support/store_assertions';
+import { describeStore } from '../store_suite';
 
 // 110 artifacts whose create times tie in groups of 7 and whose update times tie in groups of
 // 13 and run against id order, so every order field exercises tie-breaking across pages.
 const COUNT = 110;
 const createTime = (id: number) => 1_000 + Math.floor((id - 1) / 7);
 const updateTime = (id: number) => 9_000 - Math.floor((id - 1) / 13);
-
-let db: Database;
-beforeAll(async () => {
-  db = await openDatabase({ kind: 'sqlite', filename: ':memory:' }, { schema: { enableUpgrade: false, downgradeToVersion: -1 } });
-  const rows = Array.from({ length: COUNT }, (_, i) => ({
-    type_id: 1,
-    uri: `u${i + 1}`,
-    create_time_since_epoch: createTime(i + 1),
-    last_update_time_since_epoch: updateTime(i + 1),
-  }));
-  await db.knex('Artifact').insert(rows);
-});
-afterAll(() => db.close());
-
-const page = (options: ListOperationOptions) => db.transaction((tx) => listNodeIdPage(tx, 'Artifact', options));
-
-async function listAll(options: ListOperationOptions): Promise<number[][]> {
-  const pages: number[][] = [];
-  let token: string | undefined;
-  do {
-    const result = await page({ ...options, nextPageToken: token });
-    pages.push(result.ids);
-    token = result.nextPageToken;
-  } while (token && pages.length < 200);
-  return pages;
-}
 
 function expectedOrder(field: Field, ascending: boolean): number[] {
   const ids = Array.from({ length: COUNT }, (_, i) => i + 1);
@@ -57,7 +32,32 @@ async function statusOf(promise: Promise<unknown>): Promise<StatusCode> {
   }
 }
 
-describe('listNodeIdPage', () => {
+describeStore('listNodeIdPage', (ctx) => {
+  beforeAll(async () => {
+    const { db } = ctx();
+    const type = await insertType(db, 'artifact');
+    const rows = Array.from({ length: COUNT }, (_, i) => ({
+      type_id: Number(type.id),
+      uri: `u${i + 1}`,
+      create_time_since_epoch: createTime(i + 1),
+      last_update_time_since_epoch: updateTime(i + 1),
+    }));
+    await db.knex(db.table('Artifact')).insert(rows);
+  });
+
+  const page = (options: ListOperationOptions) => ctx().db.transaction((tx) => listNodeIdPage(tx, 'Artifact', options));
+
+  async function listAll(options: ListOperationOptions): Promise<number[][]> {
+    const pages: number[][] = [];
+    let token: string | undefined;
+    do {
+      const result = await page({ ...options, nextPageToken: token });
+      pages.push(result.ids);
+      token = result.nextPageToken;
+    } while (token && pages.length < 200);
+    return pages;
+  }
+
   for (const field of [Field.ID, Field.CREATE_TIME, Field.LAST_UPDATE_TIME]) {
     for (const ascending of [true, false]) {
       for (const size of [1, 6, 20, 100]) {
@@ -134,12 +134,10 @@ describe('listNodeIdPage', () => {
   });
 
   it('never uses OFFSET: a later page is one keyset query', async () => {
-    const statements: string[] = [];
-    const listener = (q: { sql: string }) => statements.push(q.sql);
-    db.knex.on('query', listener);
-    const first = await page({ maxResultSize: 50 });
-    await page({ maxResultSize: 50, nextPageToken: first.nextPageToken });
-    db.knex.off('query', listener);
+    const { sql: statements } = await statementsDuring(ctx().db, async () => {
+      const first = await page({ maxResultSize: 50 });
+      await page({ maxResultSize: 50, nextPageToken: first.nextPageToken });
+    });
     const selects = statements.filter((s) => /^select/i.test(s));
     expect(selects).toHaveLength(2);
     expect(selects.join('\n')).not.toMatch(/offset/i);

@@ -1,8 +1,9 @@
 import { expect, it } from 'vitest';
 import { PropertyType } from '../../../src/generated/ml_metadata/proto/metadata_store';
-import { describeTypeStore, uniqueName } from './type_store';
+import { uniqueName } from '../../support/store_assertions';
+import { describeStore } from '../store_suite';
 
-describeTypeStore('concurrent type creation', (ctx) => {
+describeStore('concurrent type creation', (ctx) => {
   const store = () => ctx().store;
   const db = () => ctx().db;
   const rowsNamed = async (name: string) =>

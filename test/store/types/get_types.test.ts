@@ -5,13 +5,14 @@ import {
   PropertyType,
 } from '../../../src/generated/ml_metadata/proto/metadata_store';
 import { StatusCode } from '../../../src/store/errors';
-import { describeTypeStore, rejection, uniqueName } from './type_store';
+import { expectRejectedWithoutTrace, uniqueName } from '../../support/store_assertions';
+import { describeStore } from '../store_suite';
 
 const { INT, STRING } = PropertyType;
 const SIMPLE_ARTIFACT_TYPES = ['mlmd.Dataset', 'mlmd.Model', 'mlmd.Metrics', 'mlmd.Statistics'];
 const SIMPLE_EXECUTION_TYPES = ['mlmd.Train', 'mlmd.Transform', 'mlmd.Process', 'mlmd.Evaluate', 'mlmd.Deploy'];
 
-describeTypeStore('type reads', (ctx) => {
+describeStore('type reads', (ctx) => {
   const store = () => ctx().store;
   const db = () => ctx().db;
 
@@ -19,14 +20,14 @@ describeTypeStore('type reads', (ctx) => {
     const name = uniqueName();
     await store().call('putArtifactType', { artifactType: { name, version: 'v1' } });
     for (const [typeName, typeVersion] of [[uniqueName(), undefined], [name, undefined], [name, 'v2'], ['', undefined]] as const) {
-      const error = await rejection(db(), () => store().call('getArtifactType', { typeName, typeVersion }));
+      const error = await expectRejectedWithoutTrace(db(), () => store().call('getArtifactType', { typeName, typeVersion }));
       expect(error.code).toBe(StatusCode.NOT_FOUND);
       expect(error.message).toContain(`"${typeName}"`);
     }
     // A context type of that name is not an artifact type.
     const other = uniqueName();
     await store().call('putContextType', { contextType: { name: other } });
-    expect((await rejection(db(), () => store().call('getArtifactType', { typeName: other }))).code).toBe(StatusCode.NOT_FOUND);
+    expect((await expectRejectedWithoutTrace(db(), () => store().call('getArtifactType', { typeName: other }))).code).toBe(StatusCode.NOT_FOUND);
   });
 
   it('GetArtifactType shows built-in types, with their ids 1..9 on a fresh database', async () => {
@@ -115,15 +116,15 @@ describeTypeStore('type reads', (ctx) => {
       ],
     });
     expect(await store().call('getExecutionTypesByExternalIds', { externalIds: [] })).toEqual({ executionTypes: [] });
-    const empty = await rejection(db(), () => store().call('getExecutionTypesByExternalIds', { externalIds: [e1, ''] }));
+    const empty = await expectRejectedWithoutTrace(db(), () => store().call('getExecutionTypesByExternalIds', { externalIds: [e1, ''] }));
     expect(empty.code).toBe(StatusCode.INVALID_ARGUMENT);
     expect(empty.message).toMatch(/at least one empty external_id exists/);
     const missing = uniqueName('ext');
-    const none = await rejection(db(), () => store().call('getExecutionTypesByExternalIds', { externalIds: [missing] }));
+    const none = await expectRejectedWithoutTrace(db(), () => store().call('getExecutionTypesByExternalIds', { externalIds: [missing] }));
     expect(none.code).toBe(StatusCode.NOT_FOUND);
     expect(none.message).toContain(missing);
     // Of another kind: not found either.
-    expect((await rejection(db(), () => store().call('getArtifactTypesByExternalIds', { externalIds: [e1] }))).code).toBe(StatusCode.NOT_FOUND);
+    expect((await expectRejectedWithoutTrace(db(), () => store().call('getArtifactTypesByExternalIds', { externalIds: [e1] }))).code).toBe(StatusCode.NOT_FOUND);
 
     const { executionTypes } = await store().call('getExecutionTypesByExternalIds', { externalIds: [e2, missing, e1, e1] });
     // No base_type and no struct types on this path, as upstream.

@@ -6,11 +6,12 @@ import {
   type ArtifactType,
 } from '../../../src/generated/ml_metadata/proto/metadata_store';
 import { StatusCode } from '../../../src/store/errors';
-import { describeTypeStore, rejection, rowCounts, uniqueName } from './type_store';
+import { expectRejectedWithoutTrace, rowCounts, uniqueName } from '../../support/store_assertions';
+import { describeStore } from '../store_suite';
 
 const { INT, DOUBLE, STRING, UNKNOWN, BOOLEAN } = PropertyType;
 
-describeTypeStore('PutArtifactType / PutExecutionType / PutContextType', (ctx) => {
+describeStore('PutArtifactType / PutExecutionType / PutContextType', (ctx) => {
   const store = () => ctx().store;
   const db = () => ctx().db;
   const putArtifactType = (artifactType: ArtifactType, flags: { canAddFields?: boolean; canOmitFields?: boolean; allFieldsMatch?: boolean; canDeleteFields?: boolean } = {}) =>
@@ -71,7 +72,7 @@ describeTypeStore('PutArtifactType / PutExecutionType / PutContextType', (ctx) =
 
   it('rejects a missing or empty name with INVALID_ARGUMENT and writes nothing', async () => {
     for (const call of [() => putArtifactType({ name: '' }), () => putArtifactType({ properties: { a: INT } }), () => store().call('putArtifactType', {})]) {
-      const error = await rejection(db(), call);
+      const error = await expectRejectedWithoutTrace(db(), call);
       expect(error.code).toBe(StatusCode.INVALID_ARGUMENT);
       expect(error.message).toMatch(/No type name is specified/);
       expect(error.message).toMatch(/artifact_type\.name/);
@@ -79,25 +80,25 @@ describeTypeStore('PutArtifactType / PutExecutionType / PutContextType', (ctx) =
   });
 
   it('rejects an UNKNOWN property type on create with INVALID_ARGUMENT naming the property', async () => {
-    const error = await rejection(db(), () => putArtifactType({ name: uniqueName(), properties: { ok: INT, broken: UNKNOWN } }));
+    const error = await expectRejectedWithoutTrace(db(), () => putArtifactType({ name: uniqueName(), properties: { ok: INT, broken: UNKNOWN } }));
     expect(error.code).toBe(StatusCode.INVALID_ARGUMENT);
     expect(error.message).toMatch(/Property broken is UNKNOWN/);
   });
 
   it('rejects a PropertyType number the enum does not declare', async () => {
-    const error = await rejection(db(), () => putArtifactType({ name: uniqueName(), properties: { odd: 17 as PropertyType } }));
+    const error = await expectRejectedWithoutTrace(db(), () => putArtifactType({ name: uniqueName(), properties: { odd: 17 as PropertyType } }));
     expect(error.code).toBe(StatusCode.INVALID_ARGUMENT);
     expect(error.message).toMatch(/odd.*17/);
   });
 
   it('answers UNIMPLEMENTED for all_fields_match=false and accepts (ignores) can_delete_fields', async () => {
     const name = uniqueName();
-    const error = await rejection(db(), () => putArtifactType({ name }, { allFieldsMatch: false }));
+    const error = await expectRejectedWithoutTrace(db(), () => putArtifactType({ name }, { allFieldsMatch: false }));
     expect(error.code).toBe(StatusCode.UNIMPLEMENTED);
     expect(error.message).toBe('Must match all fields.');
     const { typeId } = await putArtifactType({ name, properties: { a: INT } }, { canDeleteFields: true, allFieldsMatch: true });
     // can_delete_fields does not allow omitting: the omit rule still applies.
-    const omitted = await rejection(db(), () => putArtifactType({ name }, { canDeleteFields: true }));
+    const omitted = await expectRejectedWithoutTrace(db(), () => putArtifactType({ name }, { canDeleteFields: true }));
     expect(omitted.code).toBe(StatusCode.ALREADY_EXISTS);
     expect((await getArtifactType(name)).artifactType?.id).toBe(typeId);
   });
@@ -123,7 +124,7 @@ describeTypeStore('PutArtifactType / PutExecutionType / PutContextType', (ctx) =
       if (outcome === 'ok') {
         expect((await putArtifactType({ name, version, properties: requested }, { canAddFields, canOmitFields })).typeId).toBe(typeId);
       } else {
-        const error = await rejection(db(), () => putArtifactType({ name, version, properties: requested }, { canAddFields, canOmitFields }));
+        const error = await expectRejectedWithoutTrace(db(), () => putArtifactType({ name, version, properties: requested }, { canAddFields, canOmitFields }));
         expect(error.code).toBe(StatusCode.ALREADY_EXISTS);
         expect(error.message).toMatch(/Type already exists with different properties/);
         expect(error.message).toContain(name);
@@ -135,10 +136,10 @@ describeTypeStore('PutArtifactType / PutExecutionType / PutContextType', (ctx) =
   it('answers an added UNKNOWN property with INVALID_ARGUMENT when adding is allowed, ALREADY_EXISTS otherwise', async () => {
     const name = uniqueName();
     await putArtifactType({ name, properties: { a: INT } });
-    const invalid = await rejection(db(), () => putArtifactType({ name, properties: { a: INT, b: UNKNOWN } }, { canAddFields: true }));
+    const invalid = await expectRejectedWithoutTrace(db(), () => putArtifactType({ name, properties: { a: INT, b: UNKNOWN } }, { canAddFields: true }));
     expect(invalid.code).toBe(StatusCode.INVALID_ARGUMENT);
     expect(invalid.message).toMatch(/Property b is UNKNOWN/);
-    const exists = await rejection(db(), () => putArtifactType({ name, properties: { a: INT, b: UNKNOWN } }));
+    const exists = await expectRejectedWithoutTrace(db(), () => putArtifactType({ name, properties: { a: INT, b: UNKNOWN } }));
     expect(exists.code).toBe(StatusCode.ALREADY_EXISTS);
   });
 
@@ -174,16 +175,16 @@ describeTypeStore('PutArtifactType / PutExecutionType / PutContextType', (ctx) =
   it('rejects an external_id already used by a type of the same kind or of another kind with ALREADY_EXISTS', async () => {
     const externalId = uniqueName('ext');
     await putArtifactType({ name: uniqueName(), externalId });
-    const same = await rejection(db(), () => putArtifactType({ name: uniqueName(), externalId }));
+    const same = await expectRejectedWithoutTrace(db(), () => putArtifactType({ name: uniqueName(), externalId }));
     expect(same.code).toBe(StatusCode.ALREADY_EXISTS);
     expect(same.message).toMatch(/Conflict of external_id/);
     expect(same.message).toContain(externalId);
-    const other = await rejection(db(), () => store().call('putContextType', { contextType: { name: uniqueName(), externalId } }));
+    const other = await expectRejectedWithoutTrace(db(), () => store().call('putContextType', { contextType: { name: uniqueName(), externalId } }));
     expect(other.code).toBe(StatusCode.ALREADY_EXISTS);
     // Changing an existing type's external_id to a taken one.
     const name = uniqueName();
     await putArtifactType({ name });
-    const update = await rejection(db(), () => putArtifactType({ name, externalId }));
+    const update = await expectRejectedWithoutTrace(db(), () => putArtifactType({ name, externalId }));
     expect(update.code).toBe(StatusCode.ALREADY_EXISTS);
     expect(update.message).toContain(externalId);
   });
@@ -192,7 +193,7 @@ describeTypeStore('PutArtifactType / PutExecutionType / PutContextType', (ctx) =
     const existing = await db().knex(db().table('Type')).count({ n: '*' }).where('external_id', '');
     if (Number(existing[0].n) > 0) return; // another test already holds ''
     await putArtifactType({ name: uniqueName(), externalId: '' });
-    const error = await rejection(db(), () => putArtifactType({ name: uniqueName(), externalId: '' }));
+    const error = await expectRejectedWithoutTrace(db(), () => putArtifactType({ name: uniqueName(), externalId: '' }));
     expect(error.code).toBe(StatusCode.ALREADY_EXISTS);
   });
 
@@ -208,13 +209,13 @@ describeTypeStore('PutArtifactType / PutExecutionType / PutContextType', (ctx) =
     expect((await putArtifactType({ name })).typeId).toBe(typeId);
     expect((await getArtifactType(name)).artifactType?.baseType).toBe(ArtifactBase.MODEL);
 
-    const change = await rejection(db(), () => putArtifactType({ name, baseType: ArtifactBase.DATASET }));
+    const change = await expectRejectedWithoutTrace(db(), () => putArtifactType({ name, baseType: ArtifactBase.DATASET }));
     expect(change.code).toBe(StatusCode.UNIMPLEMENTED);
     expect(change.message).toBe('base_type update is not supported yet');
-    const unset = await rejection(db(), () => putArtifactType({ name, baseType: ArtifactBase.UNSET }));
+    const unset = await expectRejectedWithoutTrace(db(), () => putArtifactType({ name, baseType: ArtifactBase.UNSET }));
     expect(unset.code).toBe(StatusCode.UNIMPLEMENTED);
     expect(unset.message).toBe('base_type deletion is not supported yet');
-    const unsetNew = await rejection(db(), () => putArtifactType({ name: uniqueName(), baseType: ArtifactBase.UNSET }));
+    const unsetNew = await expectRejectedWithoutTrace(db(), () => putArtifactType({ name: uniqueName(), baseType: ArtifactBase.UNSET }));
     expect(unsetNew.code).toBe(StatusCode.UNIMPLEMENTED);
   });
 
@@ -227,7 +228,7 @@ describeTypeStore('PutArtifactType / PutExecutionType / PutContextType', (ctx) =
       properties: {},
       baseType: ExecutionBase.DEPLOY,
     });
-    const error = await rejection(db(), () => store().call('putContextType', { contextType: { name: uniqueName(), baseType: 0 } }));
+    const error = await expectRejectedWithoutTrace(db(), () => store().call('putContextType', { contextType: { name: uniqueName(), baseType: 0 } }));
     expect(error.code).toBe(StatusCode.UNIMPLEMENTED);
     expect(error.message).toBe('base_type deletion is not supported yet');
   });

@@ -1,11 +1,12 @@
 import { expect, it } from 'vitest';
 import { ArtifactType_SystemDefinedBaseType as ArtifactBase, PropertyType } from '../../../src/generated/ml_metadata/proto/metadata_store';
 import { StatusCode } from '../../../src/store/errors';
-import { describeTypeStore, rejection, rowCounts, uniqueName } from './type_store';
+import { expectRejectedWithoutTrace, rowCounts, uniqueName } from '../../support/store_assertions';
+import { describeStore } from '../store_suite';
 
 const { INT, STRING, UNKNOWN } = PropertyType;
 
-describeTypeStore('PutTypes', (ctx) => {
+describeStore('PutTypes', (ctx) => {
   const store = () => ctx().store;
   const db = () => ctx().db;
 
@@ -37,7 +38,7 @@ describeTypeStore('PutTypes', (ctx) => {
     expect(same.artifactTypeIds![0]).toBe(same.artifactTypeIds![1]);
 
     const other = uniqueName();
-    const error = await rejection(db(), () =>
+    const error = await expectRejectedWithoutTrace(db(), () =>
       store().call('putTypes', { artifactTypes: [{ name: other, properties: { a: INT } }, { name: other, properties: { a: INT, b: INT } }] }),
     );
     expect(error.code).toBe(StatusCode.ALREADY_EXISTS);
@@ -69,7 +70,7 @@ describeTypeStore('PutTypes', (ctx) => {
       { entry: { name: uniqueName(), baseType: 0 }, code: StatusCode.UNIMPLEMENTED, field: 'base_type' },
     ];
     for (const { entry, code, field } of cases) {
-      const error = await rejection(db(), () =>
+      const error = await expectRejectedWithoutTrace(db(), () =>
         store().call('putTypes', {
           artifactTypes: [{ name: uniqueName(), properties: { a: INT }, baseType: ArtifactBase.DATASET }, { name: existing, properties: { a: INT, new: STRING } }],
           executionTypes: [{ name: uniqueName(), externalId: uniqueName('ext'), inputType: { any: {} } }],
@@ -86,7 +87,7 @@ describeTypeStore('PutTypes', (ctx) => {
 
   it('rejects two new types of one request claiming the same external_id', async () => {
     const externalId = uniqueName('ext');
-    const error = await rejection(db(), () =>
+    const error = await expectRejectedWithoutTrace(db(), () =>
       store().call('putTypes', { artifactTypes: [{ name: uniqueName(), externalId }], contextTypes: [{ name: uniqueName(), externalId }] }),
     );
     expect(error.code).toBe(StatusCode.ALREADY_EXISTS);
@@ -94,9 +95,9 @@ describeTypeStore('PutTypes', (ctx) => {
   });
 
   it('answers UNIMPLEMENTED for all_fields_match=false before doing anything', async () => {
-    const error = await rejection(db(), () => store().call('putTypes', { artifactTypes: [{ name: uniqueName() }], allFieldsMatch: false }));
+    const error = await expectRejectedWithoutTrace(db(), () => store().call('putTypes', { artifactTypes: [{ name: uniqueName() }], allFieldsMatch: false }));
     expect(error.code).toBe(StatusCode.UNIMPLEMENTED);
-    const empty = await rejection(db(), () => store().call('putTypes', { allFieldsMatch: false }));
+    const empty = await expectRejectedWithoutTrace(db(), () => store().call('putTypes', { allFieldsMatch: false }));
     expect(empty.code).toBe(StatusCode.UNIMPLEMENTED);
   });
 });

@@ -1,9 +1,10 @@
 import { expect, it } from 'vitest';
 import { ArtifactStructType, PropertyType } from '../../../src/generated/ml_metadata/proto/metadata_store';
 import { StatusCode } from '../../../src/store/errors';
-import { describeTypeStore, uniqueName } from './type_store';
+import { uniqueName } from '../../support/store_assertions';
+import { describeStore } from '../store_suite';
 
-describeTypeStore('ExecutionType input_type / output_type', (ctx) => {
+describeStore('ExecutionType input_type / output_type', (ctx) => {
   const store = () => ctx().store;
   const db = () => ctx().db;
   const storedColumns = async (id: bigint) =>

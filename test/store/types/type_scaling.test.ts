@@ -1,10 +1,11 @@
 import { expect, it } from 'vitest';
 import { ArtifactType_SystemDefinedBaseType as ArtifactBase, PropertyType, type ArtifactType } from '../../../src/generated/ml_metadata/proto/metadata_store';
-import { countStatements, describeTypeStore, uniqueName } from './type_store';
+import { countStatements, uniqueName } from '../../support/store_assertions';
+import { describeStore } from '../store_suite';
 
 const { INT, STRING, DOUBLE } = PropertyType;
 
-describeTypeStore('type RPC statement counts', (ctx) => {
+describeStore('type RPC statement counts', (ctx) => {
   const store = () => ctx().store;
   const db = () => ctx().db;
   const batch = (n: number, extra: Partial<ArtifactType> = {}): ArtifactType[] =>
