@@ -104,13 +104,22 @@ export async function deleteProperties(tx: Tx, kind: NodeKind, keys: readonly Pr
   if (tx.dialect === 'mysql') {
     // MariaDB compares a multi-row `(node, name, flag) IN ((..), (..))` without converting our
     // latin1-session text to the column's character set, so non-ASCII names never match there.
-    // Plain equalities convert as usual; a bounded OR list stays a primary-key range scan.
-    for (const batch of chunked(keys, MYSQL_KEYS_PER_DELETE)) {
+    // Plain equalities convert as usual. Grouping the keys by (name, flag) gives one short OR
+    // of `name = ? AND flag = ? AND node IN (..)`, each a set of primary-key lookups, and keeps
+    // the statement count independent of how many nodes a call updates.
+    for (const batch of chunked(keys, rowsPerStatement(3))) {
+      const nodesByNameAndFlag = new Map<string, { name: string; isCustom: boolean; nodeIds: number[] }>();
+      for (const k of batch) {
+        const group = `${k.isCustom ? 1 : 0}:${k.name}`;
+        const entry = nodesByNameAndFlag.get(group) ?? { name: k.name, isCustom: k.isCustom, nodeIds: [] };
+        entry.nodeIds.push(k.nodeId);
+        nodesByNameAndFlag.set(group, entry);
+      }
       await tx
         .knex(tx.table(t.property))
         .where((where) => {
-          for (const k of batch) {
-            where.orWhere({ [t.propertyNodeColumn]: k.nodeId, name: k.name, is_custom_property: custom(k.isCustom) });
+          for (const g of nodesByNameAndFlag.values()) {
+            where.orWhere((one) => one.where({ name: g.name, is_custom_property: custom(g.isCustom) }).whereIn(t.propertyNodeColumn, g.nodeIds));
           }
         })
         .delete();
@@ -128,4 +137,3 @@ export async function deleteProperties(tx: Tx, kind: NodeKind, keys: readonly Pr
   }
 }
 
-const MYSQL_KEYS_PER_DELETE = 500;

@@ -1,29 +1,20 @@
 import { expect, it } from 'vitest';
-import { Artifact_State, Execution_State, type Artifact, type Context } from '../../../src/generated/ml_metadata/proto/metadata_store';
+import { Artifact_State, Execution_State, PropertyType as P, type Artifact, type Context } from '../../../src/generated/ml_metadata/proto/metadata_store';
 import { StatusCode, type MlmdError } from '../../../src/store/errors';
 import type { RequestOf, RpcMethod } from '../../../src/store/rpc';
-import { createType, describeNodeStore, P, rowCounts } from './node_fixtures';
+import { expectRejectedWithoutTrace, insertType } from '../../support/store_assertions';
+import { describeStore } from '../store_suite';
 
-describeNodeStore('PutArtifacts / PutExecutions / PutContexts', (ctx) => {
+describeStore('PutArtifacts / PutExecutions / PutContexts', (ctx) => {
   const call = <M extends RpcMethod>(m: M, r: RequestOf<M>) => ctx().store.call(m, r);
   const getArtifact = async (id: bigint) => (await call('getArtifactsById', { artifactIds: [id] })).artifacts![0];
   const getContext = async (id: bigint) => (await call('getContextsById', { contextIds: [id] })).contexts![0];
 
-  async function rejected<M extends RpcMethod>(m: M, r: RequestOf<M>, code: StatusCode, phrase?: RegExp): Promise<MlmdError> {
-    const before = await rowCounts(ctx().db);
-    const error = (await call(m, r).then(
-      () => undefined,
-      (e: unknown) => e,
-    )) as MlmdError | undefined;
-    expect(error, 'the call should have failed').toBeDefined();
-    expect({ code: error!.code, message: error!.message }).toMatchObject({ code });
-    if (phrase) expect(error!.message).toMatch(phrase);
-    expect(await rowCounts(ctx().db)).toEqual(before);
-    return error!;
-  }
+  const rejected = <M extends RpcMethod>(m: M, r: RequestOf<M>, code: StatusCode, phrase?: RegExp): Promise<MlmdError> =>
+    expectRejectedWithoutTrace(ctx().db, () => call(m, r), code, phrase);
 
   it('creates nodes index-aligned with both timestamps and every stored field', async () => {
-    const t = await createType(ctx().db, 'artifact', { p: P.INT });
+    const t = await insertType(ctx().db, 'artifact', { p: P.INT });
     const { artifactIds } = await call('putArtifacts', {
       artifacts: [
         { typeId: t.id, uri: '/a', name: 'a1', externalId: 'ext-a1', state: Artifact_State.LIVE, properties: { p: { intValue: 5n } } },
@@ -60,9 +51,9 @@ describeNodeStore('PutArtifacts / PutExecutions / PutContexts', (ctx) => {
   });
 
   it('stores an explicit UNKNOWN state as present, and executions and contexts likewise', async () => {
-    const ta = await createType(ctx().db, 'artifact');
-    const te = await createType(ctx().db, 'execution');
-    const tc = await createType(ctx().db, 'context');
+    const ta = await insertType(ctx().db, 'artifact');
+    const te = await insertType(ctx().db, 'execution');
+    const tc = await insertType(ctx().db, 'context');
     const { artifactIds } = await call('putArtifacts', { artifacts: [{ typeId: ta.id, state: Artifact_State.UNKNOWN }] });
     expect((await getArtifact(artifactIds![0])).state).toBe(Artifact_State.UNKNOWN);
     const { executionIds } = await call('putExecutions', { executions: [{ typeId: te.id, lastKnownState: Execution_State.RUNNING, name: '' }] });
@@ -76,13 +67,13 @@ describeNodeStore('PutArtifacts / PutExecutions / PutContexts', (ctx) => {
   it('rejects creates without type_id (INVALID_ARGUMENT) and with unknown or wrong-kind type_id (NOT_FOUND)', async () => {
     await rejected('putArtifacts', { artifacts: [{ uri: '/x' }] }, StatusCode.INVALID_ARGUMENT, /Type id is missing/);
     await rejected('putArtifacts', { artifacts: [{ typeId: 999_999n }] }, StatusCode.NOT_FOUND, /999999/);
-    const te = await createType(ctx().db, 'execution');
+    const te = await insertType(ctx().db, 'execution');
     await rejected('putArtifacts', { artifacts: [{ typeId: te.id }] }, StatusCode.NOT_FOUND);
     await rejected('putContexts', { contexts: [{ typeId: te.id, name: 'x' }] }, StatusCode.NOT_FOUND);
   });
 
   it('checks typed properties against the type with upstream\'s phrases; custom properties are free-form', async () => {
-    const t = await createType(ctx().db, 'artifact', { foo: P.INT, s: P.STRING });
+    const t = await insertType(ctx().db, 'artifact', { foo: P.INT, s: P.STRING });
     await rejected('putArtifacts', { artifacts: [{ typeId: t.id, properties: { foo: { stringValue: 'x' } } }] }, StatusCode.INVALID_ARGUMENT, /Found unmatched property type: foo/);
     await rejected('putArtifacts', { artifacts: [{ typeId: t.id, properties: { foo: {} } }] }, StatusCode.INVALID_ARGUMENT, /Found unmatched property type: foo/);
     await rejected('putArtifacts', { artifacts: [{ typeId: t.id, properties: { bar: { intValue: 1n } } }] }, StatusCode.INVALID_ARGUMENT, /Found unknown property: bar/);
@@ -96,7 +87,7 @@ describeNodeStore('PutArtifacts / PutExecutions / PutContexts', (ctx) => {
   });
 
   it('rejects an empty custom Value and a proto_value without type_url', async () => {
-    const t = await createType(ctx().db, 'execution');
+    const t = await insertType(ctx().db, 'execution');
     await rejected('putExecutions', { executions: [{ typeId: t.id, customProperties: { e: {} } }] }, StatusCode.INVALID_ARGUMENT, /custom_properties\["e"\]/);
     await rejected(
       'putExecutions',
@@ -107,7 +98,7 @@ describeNodeStore('PutArtifacts / PutExecutions / PutContexts', (ctx) => {
   });
 
   it('rejects a whole batch whose last element is invalid, leaving every table as it was', async () => {
-    const t = await createType(ctx().db, 'artifact', { n: P.INT });
+    const t = await insertType(ctx().db, 'artifact', { n: P.INT });
     const good = Array.from({ length: 20 }, (_, i): Artifact => ({ typeId: t.id, name: `batch-${i}`, properties: { n: { intValue: BigInt(i) } } }));
     await rejected('putArtifacts', { artifacts: [...good, { typeId: t.id, properties: { n: { doubleValue: 1 } } }] }, StatusCode.INVALID_ARGUMENT, /artifacts\[20\]/);
     await rejected('putArtifacts', { artifacts: [...good, { typeId: t.id, name: 'batch-3' }] }, StatusCode.ALREADY_EXISTS, /batch-3/);
@@ -116,22 +107,22 @@ describeNodeStore('PutArtifacts / PutExecutions / PutContexts', (ctx) => {
   });
 
   it('enforces (type, name) and external_id uniqueness on create, also within one request', async () => {
-    const t = await createType(ctx().db, 'context');
-    const other = await createType(ctx().db, 'context');
+    const t = await insertType(ctx().db, 'context');
+    const other = await insertType(ctx().db, 'context');
     await rejected('putContexts', { contexts: [{ typeId: t.id, name: 'dup' }, { typeId: t.id, name: 'dup' }] }, StatusCode.ALREADY_EXISTS);
     await call('putContexts', { contexts: [{ typeId: t.id, name: 'dup' }, { typeId: other.id, name: 'dup' }] });
     await rejected('putContexts', { contexts: [{ typeId: t.id, name: 'dup' }] }, StatusCode.ALREADY_EXISTS);
     await call('putContexts', { contexts: [{ typeId: t.id, name: 'e1', externalId: 'ctx-ext' }] });
     await rejected('putContexts', { contexts: [{ typeId: other.id, name: 'e2', externalId: 'ctx-ext' }] }, StatusCode.ALREADY_EXISTS, /ctx-ext/);
     // Artifacts: an empty name is a real name; unnamed artifacts never collide.
-    const ta = await createType(ctx().db, 'artifact');
+    const ta = await insertType(ctx().db, 'artifact');
     await call('putArtifacts', { artifacts: [{ typeId: ta.id }, { typeId: ta.id }, { typeId: ta.id, name: '' }] });
     await rejected('putArtifacts', { artifacts: [{ typeId: ta.id, name: '' }] }, StatusCode.ALREADY_EXISTS);
     await rejected('putArtifacts', { artifacts: [{ typeId: ta.id, externalId: '' }, { typeId: ta.id, externalId: '' }] }, StatusCode.ALREADY_EXISTS);
   });
 
   it('requires a non-empty context name on create and unmasked update', async () => {
-    const t = await createType(ctx().db, 'context');
+    const t = await insertType(ctx().db, 'context');
     await rejected('putContexts', { contexts: [{ typeId: t.id }] }, StatusCode.INVALID_ARGUMENT, /Context name should not be empty/);
     await rejected('putContexts', { contexts: [{ typeId: t.id, name: '' }] }, StatusCode.INVALID_ARGUMENT, /Context name should not be empty/);
     const { contextIds } = await call('putContexts', { contexts: [{ typeId: t.id, name: 'named' }] });
@@ -140,7 +131,7 @@ describeNodeStore('PutArtifacts / PutExecutions / PutContexts', (ctx) => {
   });
 
   it('updates as a whole without a mask: keeps type and artifact name, clears omitted fields', async () => {
-    const t = await createType(ctx().db, 'artifact', { p: P.STRING });
+    const t = await insertType(ctx().db, 'artifact', { p: P.STRING });
     const { artifactIds } = await call('putArtifacts', {
       artifacts: [{ typeId: t.id, name: 'keep', uri: '/u', externalId: 'x1', state: Artifact_State.LIVE, properties: { p: { stringValue: 'a' } }, customProperties: { c: { intValue: 1n } } }],
     });
@@ -156,7 +147,7 @@ describeNodeStore('PutArtifacts / PutExecutions / PutContexts', (ctx) => {
   });
 
   it('renames contexts, and rejects a rename onto another context\'s name', async () => {
-    const t = await createType(ctx().db, 'context');
+    const t = await insertType(ctx().db, 'context');
     const { contextIds } = await call('putContexts', { contexts: [{ typeId: t.id, name: 'c1' }, { typeId: t.id, name: 'c2' }] });
     await call('putContexts', { contexts: [{ id: contextIds![0], name: 'c1-renamed' }] });
     expect((await getContext(contextIds![0])).name).toBe('c1-renamed');
@@ -167,7 +158,7 @@ describeNodeStore('PutArtifacts / PutExecutions / PutContexts', (ctx) => {
   });
 
   it('applies update_mask paths (contract §5.6 example) and creates mask-less for new nodes', async () => {
-    const t = await createType(ctx().db, 'artifact', { foo: P.INT, bar: P.STRING });
+    const t = await insertType(ctx().db, 'artifact', { foo: P.INT, bar: P.STRING });
     const { artifactIds } = await call('putArtifacts', { artifacts: [{ typeId: t.id, uri: 'test_uri', properties: { bar: { stringValue: 'Hello' } } }] });
     const id = artifactIds![0];
     const { artifactIds: ids } = await call('putArtifacts', {
@@ -196,7 +187,7 @@ describeNodeStore('PutArtifacts / PutExecutions / PutContexts', (ctx) => {
   });
 
   it('bumps last_update_time only when something changed (contract §5.5)', async () => {
-    const t = await createType(ctx().db, 'execution', { p: P.INT });
+    const t = await insertType(ctx().db, 'execution', { p: P.INT });
     const { executionIds } = await call('putExecutions', { executions: [{ typeId: t.id, properties: { p: { intValue: 1n } } }] });
     const id = executionIds![0];
     const rows = async () => (await call('getExecutionsById', { executionIds: [id] })).executions![0];
@@ -218,7 +209,7 @@ describeNodeStore('PutArtifacts / PutExecutions / PutContexts', (ctx) => {
   });
 
   it('abort_if_latest_updated_time_changed: FAILED_PRECONDITION on mismatch, newer timestamp on match', async () => {
-    const t = await createType(ctx().db, 'artifact');
+    const t = await insertType(ctx().db, 'artifact');
     const { artifactIds } = await call('putArtifacts', { artifacts: [{ typeId: t.id, uri: '/occ' }] });
     const id = artifactIds![0];
     const stored = await getArtifact(id);
@@ -236,7 +227,7 @@ describeNodeStore('PutArtifacts / PutExecutions / PutContexts', (ctx) => {
   });
 
   it('updates the same node twice in one request as two successive updates', async () => {
-    const t = await createType(ctx().db, 'context');
+    const t = await insertType(ctx().db, 'context');
     const { contextIds } = await call('putContexts', { contexts: [{ typeId: t.id, name: 'twice' }] });
     const id = contextIds![0];
     const nodes: Context[] = [
@@ -245,6 +236,25 @@ describeNodeStore('PutArtifacts / PutExecutions / PutContexts', (ctx) => {
     ];
     expect((await call('putContexts', { contexts: nodes })).contextIds).toEqual([id, id]);
     expect((await getContext(id)).customProperties).toEqual({ a: { intValue: 2n }, b: { stringValue: 'b' } });
+  });
+
+  it('replaces and drops properties with non-ASCII names on update, across many nodes at once', async () => {
+    const t = await insertType(ctx().db, 'artifact', { 'größe': P.INT });
+    const created = (
+      await call('putArtifacts', {
+        artifacts: Array.from({ length: 30 }, (_, i) => ({
+          typeId: t.id,
+          properties: { 'größe': { intValue: BigInt(i) } },
+          customProperties: { 'データ': { stringValue: 'alt' }, 'naïve': { boolValue: true } },
+        })),
+      })
+    ).artifactIds!;
+    await call('putArtifacts', {
+      artifacts: created.map((id, i) => ({ id, typeId: t.id, properties: { 'größe': { intValue: BigInt(-i) } }, customProperties: { 'データ': { stringValue: 'neu' } } })),
+    });
+    const read = (await call('getArtifactsById', { artifactIds: created })).artifacts!;
+    expect(read.map((a) => a.properties)).toEqual(created.map((_, i) => ({ 'größe': { intValue: BigInt(-i) } })));
+    expect(read.map((a) => a.customProperties)).toEqual(created.map(() => ({ 'データ': { stringValue: 'neu' } })));
   });
 
   it('answers an empty request with an empty list', async () => {
