@@ -3,7 +3,7 @@ import type { Tx } from '../database/database';
 import type { NodeKind, ResolvedFilter } from './ast';
 import { parseFilter } from './parser';
 import { resolveFilter } from './resolver';
-import { buildFilteredIdsQuery } from './sql_translation';
+import { buildFilteredIdsQuery, planJoins } from './sql_translation';
 
 /**
  * The filter_query language (contract §10): the one entry point for the list RPCs and lineage.
@@ -19,13 +19,16 @@ import { buildFilteredIdsQuery } from './sql_translation';
 export type { NodeKind, ResolvedFilter } from './ast';
 export { PARSE_LIMITS } from './parser';
 export { MAX_JOINS } from './resolver';
+export { MAX_CROSS_JOINED_NEIGHBOURS } from './sql_translation';
 
 export function hasFilter(text: string | undefined): text is string {
   return text !== undefined && text !== '';
 }
 
 export function compileFilter(kind: NodeKind, text: string): ResolvedFilter {
-  return resolveFilter(parseFilter(text), kind);
+  const resolved = resolveFilter(parseFilter(text), kind);
+  planJoins(resolved); // refuses filters no backend could run in reasonable time
+  return resolved;
 }
 
 /** The ids of `kind` nodes matching the filter, or undefined when there is no filter. */

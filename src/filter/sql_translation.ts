@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import type { Dialect } from '../database/config';
 import type { Tx } from '../database/database';
 import type { TableName } from '../database/tables';
-import type { Join, LiteralValue, NodeKind, ResolvedFilter, Typed } from './ast';
+import type { ColumnRef, Join, LiteralValue, NodeKind, ResolvedFilter, Typed } from './ast';
+import { filterError } from './filter_error';
 
 /**
  * Translation of a resolved filter into ONE parameterised statement, shaped like upstream's:
@@ -63,82 +64,187 @@ function routeOf(nodeKind: NodeKind, join: Extract<Join, { kind: 'neighbour' }>)
   }
 }
 
-/** `SELECT DISTINCT f.id ...` of the nodes matching the filter; use as a subquery. */
+/**
+ * Neighbour aliases that stay in the main join (because the condition couples them with other
+ * relations, e.g. through OR) multiply rows per node and, on MariaDB, make the optimizer search
+ * every join order; beyond this many the filter is refused rather than run for minutes.
+ */
+export const MAX_CROSS_JOINED_NEIGHBOURS = 4;
+
+/** One table of a join path; the first step's `on` columns connect it to the node `f`. */
+interface JoinStep {
+  alias: string;
+  table: TableName;
+  on: [string, string];
+  /** Extra equality conditions against constant (bound) values. */
+  values?: [string, unknown][];
+}
+
+function joinSteps(filter: ResolvedFilter, i: number, dialect: Dialect, typeNameNeeded: Set<number>): JoinStep[] {
+  const join = filter.joins[i];
+  const node = NODE_TABLES[filter.nodeKind];
+  const a = `j${i}`;
+  switch (join.kind) {
+    case 'nodeType':
+      return [{ alias: a, table: 'Type', on: [`${a}.id`, 'f.type_id'], values: [[`${a}.type_kind`, node.typeKind]] }];
+    case 'property':
+      return [
+        {
+          alias: a,
+          table: node.property,
+          on: [`${a}.${node.propertyNodeColumn}`, 'f.id'],
+          values: [
+            [`${a}.name`, join.name],
+            [`${a}.is_custom_property`, booleanBinding(dialect, join.custom)],
+          ],
+        },
+      ];
+    case 'neighbour': {
+      const route = routeOf(filter.nodeKind, join);
+      if ('event' in route) return [{ alias: a, table: 'Event', on: [`${a}.${route.event}`, 'f.id'] }];
+      const link = `${a}l`;
+      const steps: JoinStep[] = [
+        { alias: link, table: route.link, on: [`${link}.${route.linkToNode}`, 'f.id'] },
+        { alias: a, table: route.neighbour, on: [`${a}.id`, `${link}.${route.linkToNeighbour}`] },
+      ];
+      if (typeNameNeeded.has(i)) steps.push({ alias: `${a}t`, table: 'Type', on: [`${a}t.id`, `${a}.type_id`] });
+      return steps;
+    }
+  }
+}
+
+/**
+ * `SELECT DISTINCT f.id ...` of the nodes matching the filter; use as a subquery.
+ *
+ * Optimisation that keeps the meaning: a relation whose every mention sits in top-level AND
+ * conjuncts that mention no other relation is quantified on its own, so it becomes
+ * `EXISTS (SELECT 1 FROM <relation> WHERE <its conjuncts>)` instead of a join. (There exists a
+ * combination of rows making all conjuncts true iff each such relation has a row making its
+ * own conjuncts true.) That is every filter real clients send; only relations coupled through
+ * OR/NOT or cross-relation comparisons stay in the multiplying join.
+ */
 export function buildFilteredIdsQuery(tx: Tx, filter: ResolvedFilter): Knex.QueryBuilder {
   const knex = tx.knex;
   const node = NODE_TABLES[filter.nodeKind];
   const query = knex.from({ f: tx.table(node.table) }).distinct('f.id');
-  const typeNameNeeded = joinsReadingTypeName(filter.condition);
-  filter.joins.forEach((join, i) => {
-    const a = `j${i}`;
-    switch (join.kind) {
-      case 'nodeType':
-        query.join({ [a]: tx.table('Type') }, function () {
-          this.on(`${a}.id`, '=', 'f.type_id').andOnVal(`${a}.type_kind`, '=', node.typeKind);
-        });
-        break;
-      case 'property':
-        query.join({ [a]: tx.table(node.property) }, function () {
-          this.on(`${a}.${node.propertyNodeColumn}`, '=', 'f.id')
-            .andOnVal(`${a}.name`, '=', join.name)
-            .andOnVal(`${a}.is_custom_property`, '=', booleanBinding(tx.dialect, join.custom));
-        });
-        break;
-      case 'neighbour': {
-        const route = routeOf(filter.nodeKind, join);
-        if ('event' in route) {
-          query.join({ [a]: tx.table('Event') }, `${a}.${route.event}`, 'f.id');
-          break;
-        }
-        const link = `${a}l`;
-        query.join({ [link]: tx.table(route.link) }, `${link}.${route.linkToNode}`, 'f.id');
-        query.join({ [a]: tx.table(route.neighbour) }, `${a}.id`, `${link}.${route.linkToNeighbour}`);
-        if (typeNameNeeded.has(i)) query.join({ [`${a}t`]: tx.table('Type') }, `${a}t.id`, `${a}.type_id`);
-        break;
-      }
-    }
+  const typeNameNeeded = new Set<number>();
+  visitColumns(filter.condition, (c) => {
+    if (c.join >= 0 && c.field === 'type' && filter.joins[c.join].kind === 'neighbour') typeNameNeeded.add(c.join);
   });
-  const sql = new SqlRenderer(tx.dialect, filter.joins);
-  const condition = sql.render(filter.condition);
-  query.whereRaw(condition, sql.bindings);
+
+  const { ownConjuncts, remaining } = planJoins(filter);
+
+  // Single-row relations (a property, the node's type) that must stay coupled are read through
+  // scalar subqueries instead of joins: MariaDB's optimizer searches every order of the tables
+  // in a join, which takes minutes at 17 tables. An EXISTS keeps their inner-join meaning.
+  const scalar = new Set<number>();
+  filter.joins.forEach((join, i) => {
+    if (!ownConjuncts.has(i) && join.kind !== 'neighbour') scalar.add(i);
+  });
+  const renderer = () => new SqlRenderer(tx.dialect, filter.joins, scalar, (i) => joinSteps(filter, i, tx.dialect, typeNameNeeded)[0], tx);
+
+  filter.joins.forEach((_, i) => {
+    const steps = joinSteps(filter, i, tx.dialect, typeNameNeeded);
+    const own = ownConjuncts.get(i) ?? (scalar.has(i) ? [] : undefined);
+    if (!own) {
+      for (const step of steps) {
+        query.join({ [step.alias]: tx.table(step.table) }, function () {
+          this.on(step.on[0], '=', step.on[1]);
+          for (const [column, value] of step.values ?? []) this.andOnVal(column, '=', value as Knex.Value);
+        });
+      }
+      return;
+    }
+    // MariaDB turns EXISTS into semi-joins and plans them as one join, whose optimisation time
+    // grows exponentially with the tables (seconds at 8 aliases); an aggregate stays apart.
+    const sub = tx.dialect === 'mysql' ? knex.count({ n: '*' }) : knex.select(knex.raw('1'));
+    const [first, ...rest] = steps;
+    sub.from({ [first.alias]: tx.table(first.table) });
+    for (const step of rest) sub.join({ [step.alias]: tx.table(step.table) }, step.on[0], step.on[1]);
+    sub.whereRaw('?? = ??', [first.on[0], first.on[1]]);
+    for (const [column, value] of first.values ?? []) sub.where(column, value as Knex.Value);
+    if (own.length > 0) {
+      const sql = renderer();
+      const condition = sql.render(own.length === 1 ? own[0] : { kind: 'and', operands: own, type: 'bool' });
+      sub.whereRaw(condition, sql.bindings);
+    }
+    if (tx.dialect === 'mysql') query.whereRaw('(?) > 0', [sub]);
+    else query.whereExists(sub);
+  });
+  if (remaining.length > 0) {
+    const sql = renderer();
+    const condition = sql.render(remaining.length === 1 ? remaining[0] : { kind: 'and', operands: remaining, type: 'bool' });
+    query.whereRaw(condition, sql.bindings);
+  }
   return query;
 }
 
-/** Neighbour joins whose `type` (the neighbour's type name) the condition reads. */
-function joinsReadingTypeName(expr: Typed, found = new Set<number>()): Set<number> {
+export interface JoinPlan {
+  /** Relations quantified on their own (EXISTS), with the top-level conjuncts that use them. */
+  ownConjuncts: Map<number, Typed[]>;
+  /** Conjuncts evaluated over the join of the remaining relations. */
+  remaining: Typed[];
+}
+
+/** Splits the condition as described at buildFilteredIdsQuery; refuses unbounded cross joins. */
+export function planJoins(filter: ResolvedFilter): JoinPlan {
+  const conjuncts = filter.condition.kind === 'and' ? filter.condition.operands : [filter.condition];
+  const mentions = conjuncts.map((c) => {
+    const joins = new Set<number>();
+    visitColumns(c, (col) => col.join >= 0 && joins.add(col.join));
+    return joins;
+  });
+  const isolated = (j: number) => mentions.every((m) => !m.has(j) || m.size === 1);
+  const ownConjuncts = new Map<number, Typed[]>();
+  const remaining: Typed[] = [];
+  conjuncts.forEach((c, k) => {
+    const [only] = mentions[k];
+    if (mentions[k].size === 1 && isolated(only)) ownConjuncts.set(only, [...(ownConjuncts.get(only) ?? []), c]);
+    else remaining.push(c);
+  });
+  const crossJoined = filter.joins.filter((j, i) => j.kind === 'neighbour' && !ownConjuncts.has(i)).length;
+  if (crossJoined > MAX_CROSS_JOINED_NEIGHBOURS) {
+    throw filterError(
+      `the filter combines more than ${MAX_CROSS_JOINED_NEIGHBOURS} neighbour aliases through OR, NOT or comparisons between them; ` +
+        'conditions on separate aliases joined with AND have no limit',
+    );
+  }
+  return { ownConjuncts, remaining };
+}
+
+function visitColumns(expr: Typed, visit: (column: ColumnRef) => void): void {
   switch (expr.kind) {
     case 'column':
-      if (expr.join >= 0 && expr.field === 'type') found.add(expr.join);
+      visit(expr);
       break;
     case 'literal':
       break;
     case 'and':
     case 'or':
-      expr.operands.forEach((o) => joinsReadingTypeName(o, found));
+      expr.operands.forEach((o) => visitColumns(o, visit));
       break;
     case 'not':
-      joinsReadingTypeName(expr.operand, found);
+      visitColumns(expr.operand, visit);
       break;
     case 'compare':
-      joinsReadingTypeName(expr.left, found);
-      joinsReadingTypeName(expr.right, found);
+      visitColumns(expr.left, visit);
+      visitColumns(expr.right, visit);
       break;
     case 'like':
-      joinsReadingTypeName(expr.operand, found);
-      joinsReadingTypeName(expr.pattern, found);
+      visitColumns(expr.operand, visit);
+      visitColumns(expr.pattern, visit);
       break;
     case 'in':
-      joinsReadingTypeName(expr.operand, found);
-      expr.list.forEach((o) => joinsReadingTypeName(o, found));
+      visitColumns(expr.operand, visit);
+      expr.list.forEach((o) => visitColumns(o, visit));
       break;
     case 'between':
-      [expr.operand, expr.low, expr.high].forEach((o) => joinsReadingTypeName(o, found));
+      [expr.operand, expr.low, expr.high].forEach((o) => visitColumns(o, visit));
       break;
     case 'isNull':
-      joinsReadingTypeName(expr.operand, found);
+      visitColumns(expr.operand, visit);
       break;
   }
-  return found;
 }
 
 /** better-sqlite3 cannot bind booleans; MySQL stores them as TINYINT(1); PostgreSQL has BOOLEAN. */
@@ -155,11 +261,16 @@ class SqlRenderer {
   constructor(
     private readonly dialect: Dialect,
     private readonly joins: Join[],
+    /** Joins read through a correlated scalar subquery rather than a joined alias. */
+    private readonly scalar: Set<number>,
+    private readonly stepOf: (join: number) => JoinStep,
+    private readonly tx: Tx,
   ) {}
 
   render(expr: Typed): string {
     switch (expr.kind) {
       case 'column':
+        if (this.scalar.has(expr.join)) return this.scalarColumn(expr.join, expr.field);
         this.bindings.push(this.columnIdentifier(expr.join, expr.field));
         return '??';
       case 'literal':
@@ -201,6 +312,19 @@ class SqlRenderer {
     const groups: string[] = [];
     for (let i = 0; i < operands.length; i += size) groups.push(this.chain(operands.slice(i, i + size), op));
     return `(${groups.join(op)})`;
+  }
+
+  /** `(SELECT s.<field> FROM <table> s WHERE s.<node column> = f.<column> AND <constants>)` */
+  private scalarColumn(join: number, field: string): string {
+    const step = this.stepOf(join);
+    const local = (column: string) => `s.${column.slice(column.indexOf('.') + 1)}`;
+    this.bindings.push(`s.${field}`, this.tx.table(step.table), 's', local(step.on[0]), step.on[1]);
+    let sql = '(SELECT ?? FROM ?? AS ?? WHERE ?? = ??';
+    for (const [column, value] of step.values ?? []) {
+      this.bindings.push(local(column), value as Knex.RawBinding);
+      sql += ' AND ?? = ?';
+    }
+    return `${sql})`;
   }
 
   private columnIdentifier(join: number, field: string): string {
