@@ -346,8 +346,10 @@ class SqlRenderer {
         return this.dialect === 'mysql' ? 'CAST(? AS SIGNED)' : this.dialect === 'postgres' ? 'CAST(? AS BIGINT)' : 'CAST(? AS INTEGER)';
       case 'double':
         this.bindings.push(value.value);
-        // mysql2 inlines a JS number as a numeric literal, which MySQL compares numerically.
-        return this.dialect === 'postgres' ? 'CAST(? AS DOUBLE PRECISION)' : this.dialect === 'sqlite' ? 'CAST(? AS REAL)' : '?';
+        // mysql2 inlines the number as a DECIMAL literal, and MariaDB 10.11 answers
+        // `bigint_col = 0.5` with TRUE for 1 (it rounds the constant to the column type);
+        // adding 0E0 makes it a DOUBLE, which compares exactly.
+        return this.dialect === 'postgres' ? 'CAST(? AS DOUBLE PRECISION)' : this.dialect === 'sqlite' ? 'CAST(? AS REAL)' : '(? + 0E0)';
       case 'string':
         this.bindings.push(value.value);
         return this.dialect === 'postgres' ? 'CAST(? AS TEXT)' : '?';

@@ -225,7 +225,26 @@ function atom(kind: NodeKind): fc.Arbitrary<string> {
       ),
     );
   }
-  return fc.oneof({ arbitrary: fc.oneof(...own), weight: 3 }, { arbitrary: fc.oneof(...neighbours), weight: 2 });
+  // Comparisons between two relations keep both in the multiplying join.
+  const crossRelation =
+    kind === 'context'
+      ? fc.constantFrom(
+          'parent_contexts_a.id = child_contexts_b.id',
+          'artifacts_a.create_time_since_epoch < executions_a.create_time_since_epoch',
+          'properties.p.int_value = custom_properties.p.int_value',
+          'artifacts_a.name = name',
+        )
+      : fc.constantFrom(
+          'contexts_a.id != contexts_b.id',
+          `events_a.${kind === 'artifact' ? 'execution_id' : 'artifact_id'} = id`,
+          'properties.p.int_value = custom_properties.q.double_value',
+          'contexts_a.name = type',
+        );
+  return fc.oneof(
+    { arbitrary: fc.oneof(...own), weight: 3 },
+    { arbitrary: fc.oneof(...neighbours), weight: 2 },
+    { arbitrary: crossRelation, weight: 1 },
+  );
 }
 
 export function arbFilter(kind: NodeKind): fc.Arbitrary<string> {

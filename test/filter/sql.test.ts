@@ -46,6 +46,9 @@ describeEachBackend('filter_query through SQL', (backend) => {
     expect(await ids('artifact', 'id < 9223372036854775807 AND id > -9223372036854775808 AND id = 2.0')).toEqual([2]);
     expect(await ids('artifact', 'properties.accuracy.double_value < 1 AND properties.accuracy.double_value > 0')).toEqual([1, 2]);
     expect(await ids('artifact', 'custom_properties.p.int_value = 2.0 OR custom_properties.p.int_value = 0x19')).toEqual([3, 5]);
+    // MariaDB rounds a bare decimal literal compared with an integer column; we must not.
+    expect(await ids('execution', 'create_time_since_epoch = 9.5 OR create_time_since_epoch = 10.0000001')).toEqual([]);
+    expect(await ids('execution', 'create_time_since_epoch = 10.0')).toEqual([1]);
   });
 
   it('treats hostile literal text as data', async () => {
@@ -111,13 +114,22 @@ describeEachBackend('filter_query through SQL', (backend) => {
             await clearGraph(scratch);
             await insertGraph(scratch, graph);
             for (const { kind, filter } of filters) {
-              const expected = evaluateFilter(graph, compileFilter(kind, filter), backend.dialect);
-              const actual = await scratch.transaction((tx) => matchingNodeIds(tx, kind, filter), { readOnly: true });
-              expect({ kind, filter, ids: actual }).toEqual({ kind, filter, ids: expected });
+              const run = () => scratch.transaction((tx) => matchingNodeIds(tx, kind, filter), { readOnly: true });
+              let compiled;
+              try {
+                compiled = compileFilter(kind, filter);
+              } catch (e) {
+                // Only the documented bound on OR-coupled aliases may refuse a generated filter.
+                expect((e as Error).message).toMatch(/combines more than \d+ neighbour aliases/);
+                await expect(run()).rejects.toMatchObject({ code: StatusCode.INVALID_ARGUMENT });
+                continue;
+              }
+              const expected = evaluateFilter(graph, compiled, backend.dialect);
+              expect({ kind, filter, ids: await run() }).toEqual({ kind, filter, ids: expected });
             }
           },
         ),
-        { numRuns: backend.name === 'sqlite' ? 150 : 40 },
+        { numRuns: backend.name === 'sqlite' ? 400 : 100 },
       );
     } finally {
       await scratch.close();
