@@ -1,45 +1,37 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../../src/database';
+import { beforeAll, expect, it } from 'vitest';
 import {
   Event_Type as EventType,
   LineageSubgraphQueryOptions_Direction as Direction,
   type LineageSubgraphQueryOptions,
 } from '../../../src/generated/ml_metadata/proto/metadata_store';
 import { StatusCode, type MlmdError } from '../../../src/store/errors';
-import { MetadataStore } from '../../../src/store/metadata_store';
-import { describeEachBackend } from '../../support/backends';
+import { countStatements } from '../../support/store_assertions';
+import { describeStore } from '../store_suite';
 
-const schema = { schema: { enableUpgrade: false, downgradeToVersion: -1 } };
-
-describeEachBackend('GetLineageSubgraph', (backend) => {
-  let db: Database;
-  let store: MetadataStore;
+describeStore('GetLineageSubgraph', (ctx) => {
   let artifactType: bigint;
   let executionType: bigint;
   let contextType: bigint;
 
   beforeAll(async () => {
-    db = await openDatabase(await backend.freshDatabaseConfig(), schema);
-    store = new MetadataStore(db);
-    artifactType = (await store.call('putArtifactType', { artifactType: { name: 'Data' } })).typeId!;
-    executionType = (await store.call('putExecutionType', { executionType: { name: 'Step' } })).typeId!;
-    contextType = (await store.call('putContextType', { contextType: { name: 'Run' } })).typeId!;
+    artifactType = (await ctx().call('putArtifactType', { artifactType: { name: 'Data' } })).typeId!;
+    executionType = (await ctx().call('putExecutionType', { executionType: { name: 'Step' } })).typeId!;
+    contextType = (await ctx().call('putContextType', { contextType: { name: 'Run' } })).typeId!;
   });
-  afterAll(() => db?.close());
 
   async function artifacts(n: number, prefix: string): Promise<bigint[]> {
     const names = Array.from({ length: n }, (_, i) => ({ typeId: artifactType, name: `${prefix}${i}`, uri: `/${prefix}/${i}` }));
-    return (await store.call('putArtifacts', { artifacts: names })).artifactIds!;
+    return (await ctx().call('putArtifacts', { artifacts: names })).artifactIds!;
   }
   async function executions(n: number, prefix: string): Promise<bigint[]> {
     const list = Array.from({ length: n }, (_, i) => ({ typeId: executionType, name: `${prefix}${i}` }));
-    return (await store.call('putExecutions', { executions: list })).executionIds!;
+    return (await ctx().call('putExecutions', { executions: list })).executionIds!;
   }
   async function events(edges: [bigint, bigint, EventType][]): Promise<void> {
-    await store.call('putEvents', { events: edges.map(([artifactId, executionId, type]) => ({ artifactId, executionId, type })) });
+    await ctx().call('putEvents', { events: edges.map(([artifactId, executionId, type]) => ({ artifactId, executionId, type })) });
   }
   const subgraph = async (options: LineageSubgraphQueryOptions, readMask?: string[]) =>
-    (await store.call('getLineageSubgraph', { lineageSubgraphQueryOptions: options, readMask })).lineageSubgraph!;
+    (await ctx().call('getLineageSubgraph', { lineageSubgraphQueryOptions: options, readMask })).lineageSubgraph!;
   const ids = (nodes: { id?: bigint }[] | undefined) => (nodes ?? []).map((n) => n.id!).sort((a, b) => Number(a - b));
   const pairs = (evs: { artifactId?: bigint; executionId?: bigint }[] | undefined) =>
     (evs ?? []).map((e) => `${e.artifactId}-${e.executionId}`);
@@ -158,7 +150,7 @@ describeEachBackend('GetLineageSubgraph', (backend) => {
   it('validates like upstream', async () => {
     const status = async (options: LineageSubgraphQueryOptions | undefined) => {
       try {
-        await store.call('getLineageSubgraph', { lineageSubgraphQueryOptions: options });
+        await ctx().call('getLineageSubgraph', { lineageSubgraphQueryOptions: options });
         return StatusCode.OK;
       } catch (e) {
         return (e as MlmdError).code;
@@ -176,8 +168,8 @@ describeEachBackend('GetLineageSubgraph', (backend) => {
     const [a] = await artifacts(1, 'masked');
     const [x] = await executions(1, 'masked');
     await events([[a, x, EventType.OUTPUT]]);
-    const [c] = (await store.call('putContexts', { contexts: [{ typeId: contextType, name: 'masked-run' }] })).contextIds!;
-    await store.call('putAttributionsAndAssociations', { attributions: [{ artifactId: a, contextId: c }], associations: [{ executionId: x, contextId: c }] });
+    const [c] = (await ctx().call('putContexts', { contexts: [{ typeId: contextType, name: 'masked-run' }] })).contextIds!;
+    await ctx().call('putAttributionsAndAssociations', { attributions: [{ artifactId: a, contextId: c }], associations: [{ executionId: x, contextId: c }] });
     const full = await subgraph({ startingExecutions: { filterQuery: `id = ${x}` } });
     expect(full.artifacts).toEqual([{ id: a }]);
     expect(full.contexts).toEqual([{ id: c }]);
@@ -201,11 +193,7 @@ describeEachBackend('GetLineageSubgraph', (backend) => {
         ...xs.map((x): [bigint, bigint, EventType] => [root, x, EventType.INPUT]),
         ...xs.map((x, i): [bigint, bigint, EventType] => [outs[i], x, EventType.OUTPUT]),
       ]);
-      let statements = 0;
-      const listener = () => statements++;
-      db.knex.on('query', listener);
-      await subgraph({ startingArtifacts: { filterQuery: `id = ${root}` }, maxNumHops: 4n });
-      db.knex.off('query', listener);
+      const { statements } = await countStatements(ctx().db, () => subgraph({ startingArtifacts: { filterQuery: `id = ${root}` }, maxNumHops: 4n }));
       return statements;
     };
     expect(await count(1)).toBe(await count(1000));
