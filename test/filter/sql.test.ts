@@ -51,6 +51,27 @@ describeEachBackend('filter_query through SQL', (backend) => {
     expect(await ids('execution', 'create_time_since_epoch = 10.0')).toEqual([1]);
   });
 
+  it('accepts NULL and boolean literals in every position the language allows', async () => {
+    const none: string[] = [
+      'NULL = NULL',
+      'NULL LIKE NULL',
+      'name LIKE NULL',
+      'NOT NULL',
+      'NULL AND id = 1',
+      "name IN (NULL, NULL)",
+      'id BETWEEN NULL AND 3',
+      'NULL IN (1)',
+      'FALSE',
+      'TRUE = FALSE',
+      'custom_properties.`my:custom.property`.bool_value = NULL',
+    ];
+    for (const text of none) expect({ text, ids: await ids('artifact', text) }).toEqual({ text, ids: [] });
+    const all = ['NULL IS NULL', 'NULL OR TRUE', 'TRUE IS NOT NULL', '(id = 1) = (id = 1)', 'NOT FALSE'];
+    for (const text of all) expect({ text, ids: await ids('context', text) }).toEqual({ text, ids: [1, 2, 3, 4, 5, 6, 7] });
+    expect(await ids('artifact', 'custom_properties.`my:custom.property`.bool_value IN (TRUE, NULL)')).toEqual([1]);
+    expect(await ids('artifact', 'custom_properties.`my:custom.property`.bool_value < TRUE')).toEqual([3]);
+  });
+
   it('treats hostile literal text as data', async () => {
     const before = await tableFingerprint(db);
     for (const text of [
