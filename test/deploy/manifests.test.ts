@@ -31,7 +31,7 @@ const KFP_COMMAND = '/bin/metadata_store_server';
 
 // Loose shapes: the manifests are data; each test states what it relies on.
 /* eslint-disable @typescript-eslint/no-explicit-any */
-type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: any };
+type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: any };
 
 function yamlFiles(dir: string): string[] {
   return fs
