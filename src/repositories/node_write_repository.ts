@@ -3,7 +3,6 @@ import type { Tx } from '../database/database';
 import { nodeTables, type NodeKind } from './node_kind';
 import { chunked } from './chunked';
 import { rowsPerStatement } from './node_statement_limits';
-import { recordRowsWritten } from '../observability/rows_written';
 
 /** The stored columns of one node row as writes set them. */
 export interface NodeRowValues {
@@ -57,7 +56,7 @@ export async function insertNodeRows(tx: Tx, kind: NodeKind, nodes: readonly Nod
   for (const batch of chunked(nodes, rowsPerStatement(7))) {
     ids.push(...(await tx.insertReturningIds(nodeTables(kind).node, batch.map((n) => rowFor(kind, n, tx.nowMs)))));
   }
-  recordRowsWritten(kind, ids.length);
+  tx.recordRowsWritten(kind, ids.length);
   return ids;
 }
 
