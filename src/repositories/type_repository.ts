@@ -1,10 +1,11 @@
 import type { Tx } from '../database/database';
 import { multiRowInsert } from '../database/multi_row_insert';
-import { TypeKind } from '../database/schema/simple_types';
+import { SIMPLE_TYPES, TypeKind } from '../database/schema/simple_types';
 import type { PropertyType } from '../generated/ml_metadata/proto/metadata_store';
 import { chunked } from './chunked';
 
-export { TypeKind };
+/** Type kinds and the built-in simple types, as the `Type` table stores them. */
+export { SIMPLE_TYPES, TypeKind };
 
 /**
  * One row of `Type` with its declared properties, as stored. Optional fields are absent when

@@ -6,7 +6,7 @@ import { nodesWithTypeAndNames } from '../../repositories/node_write_repository'
 import { aborted, invalidArgument, isMlmdError, notFound, RetryTransaction, StatusCode, type MlmdError } from '../../errors';
 import { isUniqueViolation } from '../../repositories/write_conflicts';
 import { putNodes } from '../nodes/put_nodes';
-import { collationKey } from './collation_key';
+import { textComparisonKey } from '../../repositories/text_comparison';
 
 export interface ContextUpsertOptions {
   /** `reuse_context_if_already_exist`: a context without id reuses the stored (type_id, name). */
@@ -22,7 +22,7 @@ type ContextPlan = { kind: 'existing'; id: bigint } | { kind: 'write'; writeInde
 const nameKeyFor =
   (dialect: Tx['dialect']) =>
   (typeId: number, name: string): string =>
-    `${typeId}\u0000${collationKey(dialect, name)}`;
+    `${typeId}\u0000${textComparisonKey(dialect, name)}`;
 
 /** Upstream's answer to a lost creation race, which its clients retry; we retry it ourselves. */
 function creationRace(): RetryTransaction {
