@@ -1,5 +1,5 @@
 import type { Tx } from '../database/database';
-import { MAX_IDS_PER_STATEMENT, chunked } from './chunked';
+import { MAX_IDS_PER_STATEMENT, chunked } from './statement_limits';
 import type { NodeTableName } from './node_kind';
 
 
