@@ -24,6 +24,12 @@ export interface Tx {
 export interface TransactionOptions {
   /** Read-only work may skip locking and retries; defaults to false. */
   readOnly?: boolean;
+  /**
+   * The caller's cancellation (client gone, deadline passed): once it fires, the transaction
+   * is rolled back (its connection cut if a statement is running) and the call rejects with
+   * the signal's reason when that is an MlmdError, else CANCELLED.
+   */
+  signal?: AbortSignal;
 }
 
 /** The process-wide handle on the metadata database: one connection pool, schema checked. */
@@ -38,6 +44,11 @@ export interface Database {
    * caller sees MlmdError(ABORTED), the code upstream's clients retry on.
    */
   transaction<T>(work: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Rolls back every transaction still in flight by cutting its connection (shutdown past its
+   * grace): their callers were told they failed, so none of them may commit. Returns how many.
+   */
+  abortTransactions(reason: Error): number;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /** The MLMD schema version found (or created) at start-up. */
