@@ -125,6 +125,14 @@ function normalizeOperation(op: string): string {
   return ['select', 'insert', 'update', 'delete'].includes(op) ? op : 'other';
 }
 
+/** The database could not be reached at all (down, not up yet, not answering): worth waiting for. */
+export class DatabaseUnreachable extends MlmdError {
+  constructor(message: string) {
+    super(StatusCode.UNAVAILABLE, message);
+    this.name = 'DatabaseUnreachable';
+  }
+}
+
 /** One line an operator can act on, naming the database and the flag to check. */
 function explainConnectionFailure(config: DatabaseConfig, error: unknown, timeouts: DatabaseTimeouts = DEFAULT_TIMEOUTS): MlmdError {
   if (isMlmdError(error)) return error;
@@ -133,12 +141,12 @@ function explainConnectionFailure(config: DatabaseConfig, error: unknown, timeou
   switch (classifyDbError(config.kind, error)) {
     case 'connection':
       if (/timeout|ETIMEDOUT|did not answer/i.test(detail)) {
-        return unavailable(
+        return new DatabaseUnreachable(
           `${where} accepted no connection within ${timeouts.connectMs / 1000} s (--db_connect_timeout_seconds): ` +
             `it is not answering (${detail}); check that the database server is up and not overloaded`,
         );
       }
-      return unavailable(`cannot reach ${where} (${detail}); check the host/port flags and that the database server is running`);
+      return new DatabaseUnreachable(`cannot reach ${where} (${detail}); check the host/port flags and that the database server is running`);
     case 'access_denied':
       return new MlmdError(
         StatusCode.PERMISSION_DENIED,

@@ -14,6 +14,10 @@ export function rpcDisplayName(method: RpcMethod): string {
   return path ? path.slice(path.lastIndexOf('/') + 1) : method.charAt(0).toUpperCase() + method.slice(1);
 }
 
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
 /**
  * MLMD semantics over one database: each call is one transaction (retried by the database
  * layer on deadlocks), dispatched to the implementation registered for the RPC.
@@ -28,12 +32,17 @@ export class MetadataStore {
     return this.rpcs[method] !== undefined;
   }
 
-  async call<M extends RpcMethod>(method: M, request: RequestOf<M>): Promise<ResponseOf<M>> {
+  /**
+   * `options.signal` is the call's cancellation (client gone, deadline passed): the
+   * transaction is rolled back as soon as it fires, and its connection goes back to the pool.
+   */
+  async call<M extends RpcMethod>(method: M, request: RequestOf<M>, options: CallOptions = {}): Promise<ResponseOf<M>> {
     const definition = this.rpcs[method] as RpcDefinition<M> | undefined;
     if (!definition) {
       throw unimplemented(`${rpcDisplayName(method)} is not implemented.`);
     }
-    const run = () => this.db.transaction((tx) => definition.impl(tx, request), { readOnly: definition.readOnly });
+    const run = () =>
+      this.db.transaction((tx) => definition.impl(tx, request), { readOnly: definition.readOnly, signal: options.signal });
     // Rows written are reported only once the transaction has committed.
     return definition.readOnly ? run() : countRowsWhenCommitted(run);
   }
