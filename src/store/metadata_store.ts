@@ -4,6 +4,7 @@ import { countRowsWhenCommitted } from '../observability/rows_written';
 import { unimplemented } from './errors';
 import type { RequestOf, ResponseOf, RpcDefinition, RpcMethod, RpcTable } from './rpc';
 import { rpcRegistry } from './rpc_registry';
+import { checkValueSizes } from './values/value_size_limits';
 
 /**
  * Upstream's RPC name ("GetArtifactsByID") for a ts-proto method name ("getArtifactsById"),
@@ -41,6 +42,8 @@ export class MetadataStore {
     if (!definition) {
       throw unimplemented(`${rpcDisplayName(method)} is not implemented.`);
     }
+    // Values the database cannot hold are refused before any SQL (writes only).
+    if (!definition.readOnly) checkValueSizes(this.db.dialect, request);
     const run = () =>
       this.db.transaction((tx) => definition.impl(tx, request), { readOnly: definition.readOnly, signal: options.signal });
     // Rows written are reported only once the transaction has committed.
