@@ -349,7 +349,11 @@ async function restartable(
   };
 }
 
-export async function startPostgres(dir: string): Promise<RunningServer> {
+/**
+ * `durableCommits`: keep synchronous_commit on, so that a commit the server acknowledged
+ * survives the server process being killed (fault tests); off by default, for speed.
+ */
+export async function startPostgres(dir: string, options: { durableCommits?: boolean } = {}): Promise<RunningServer> {
   const bin = findPostgresBin();
   if (!bin) throw new MissingServerBinary('postgres', 'postgresql', 'PostgreSQL (initdb/postgres)');
   const runAs = unprivilegedRunner();
@@ -399,7 +403,7 @@ export async function startPostgres(dir: string): Promise<RunningServer> {
       '-c',
       'fsync=off',
       '-c',
-      'synchronous_commit=off',
+      `synchronous_commit=${options.durableCommits ? 'on' : 'off'}`,
       '-c',
       'full_page_writes=off',
     ],
