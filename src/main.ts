@@ -122,7 +122,7 @@ async function main(): Promise<void> {
         },
         onRetry: ({ number, delayMs, error, reason }) =>
           logger.warn(
-            { attempt: number, retry_in_ms: delayMs, reason, err: error.message },
+            { attempt: number, retry_in_ms: delayMs, reason, error: error.message },
             reason === 'unreachable'
               ? `the metadata database is unreachable; retrying (for up to ${settings.dbStartupTimeoutMs / 1000} s in all, --db_startup_timeout_seconds)`
               : 'opening the database was aborted; retrying',
