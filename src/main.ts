@@ -6,13 +6,13 @@ import { knexPoolStats } from './observability/database_metrics';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { startMetricsServer, type MetricsServerHandle } from './observability/metrics_server';
-import { setRowsWrittenSink } from './observability/rows_written';
 import { logDatabaseTarget, logListening, logSchemaVersion } from './observability/startup_log';
-import { unavailable } from './store/errors';
+import { unavailable } from './errors';
 import { MetadataStore } from './store/metadata_store';
 import { observabilityInterceptors } from './transport/interceptors';
 import { LateDispatcher } from './transport/late_dispatcher';
 import { startServer, type RunningServer } from './transport/server';
+import { MLMD_MIGRATIONS } from '../migrations';
 
 const PROGRAM = 'mlmd-server';
 /** Start-up failures that are not usage errors (database unreachable, port taken). */
@@ -46,7 +46,6 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: settings.logLevel });
   for (const warning of settings.warnings) logger.warn(warning);
   const metrics = createMetrics();
-  setRowsWrittenSink(metrics.rowsWritten);
 
   // The gRPC port comes up early only when the database is not there on the first try, so
   // that health can say NOT_SERVING while start-up waits; calls meanwhile are UNAVAILABLE.
@@ -106,7 +105,7 @@ async function main(): Promise<void> {
   try {
     db = await openWhenReachable(
       settings.database,
-      { schema: settings.schema, poolMax: settings.dbPoolSize, timeouts: settings.dbTimeouts },
+      { schema: settings.schema, migrations: MLMD_MIGRATIONS, poolMax: settings.dbPoolSize, timeouts: settings.dbTimeouts },
       metrics.database,
       {
         unreachableForMs: settings.dbStartupTimeoutMs,

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { DEFAULT_TIMEOUTS, type DatabaseConfig, type DatabaseTimeouts, type MysqlConfig, type PostgresConfig } from './config';
 import { guardedClient, knexDialectClient } from './driver_error_facts';
 import { latin1SessionTypeCast, latin1WireClient } from './mysql_wire_text';
+import { withOneStatementReadOnlyBegin } from './mysql_read_only';
 
 const DEFAULT_POOL_MAX = 10;
 
@@ -150,9 +151,9 @@ export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX, t
     case 'mysql':
       return {
         ...common,
-        client: guardedClient(latin1WireClient(knexDialectClient('mysql')), guard),
+        client: guardedClient(withOneStatementReadOnlyBegin(latin1WireClient(knexDialectClient('mysql'))), guard),
         connection: mysqlConnection(config, true, timeouts),
-        pool: { min: 0, max: Math.max(2, poolMax), afterCreate: mysqlSessionSetup(timeouts) },
+        pool: { min: 0, max: Math.max(2, poolMax), afterCreate: mysqlStatementTimeout(timeouts) },
       };
     case 'postgres':
       return {
@@ -169,28 +170,19 @@ interface Mysql2Connection {
 }
 
 /**
- * Per new MySQL-family session, in one statement:
- * - READ COMMITTED, so that a check that runs after a lock (type and context creation) sees
- *   what the lock's previous holder committed, whenever the engine takes its snapshot
- *   (InnoDB at its first read, TiDB at the first statement, anyone with
- *   START TRANSACTION WITH CONSISTENT SNAPSHOT). PostgreSQL already runs so.
- * - The statement timeout: MariaDB's max_statement_time (seconds), else MySQL's and TiDB's
- *   max_execution_time (milliseconds, reads only).
+ * Per new MySQL-family session: the statement timeout, MariaDB's max_statement_time (seconds),
+ * else MySQL's and TiDB's max_execution_time (milliseconds, reads only).
  */
-function mysqlSessionSetup(timeouts: DatabaseTimeouts) {
+function mysqlStatementTimeout(timeouts: DatabaseTimeouts) {
   const seconds = (timeouts.statementMs / 1000).toFixed(3);
-  const isolation = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
   return (conn: Mysql2Connection, done: (err: Error | null, conn: unknown) => void) => {
-    conn.query(isolation, (isolationError) => {
-      if (isolationError) return done(isolationError, conn);
-      conn.query(`SET SESSION max_statement_time = ${seconds}`, (error) => {
-        if (!error) return done(null, conn);
-        // 1193: unknown system variable (not MariaDB).
-        if (error.errno !== 1193) return done(error, conn);
-        conn.query(`SET SESSION max_execution_time = ${Math.round(timeouts.statementMs)}`, (fallback) =>
-          done(fallback && fallback.errno !== 1193 ? fallback : null, conn),
-        );
-      });
+    conn.query(`SET SESSION max_statement_time = ${seconds}`, (error) => {
+      if (!error) return done(null, conn);
+      // 1193: unknown system variable (not MariaDB).
+      if (error.errno !== 1193) return done(error, conn);
+      conn.query(`SET SESSION max_execution_time = ${Math.round(timeouts.statementMs)}`, (fallback) =>
+        done(fallback && fallback.errno !== 1193 ? fallback : null, conn),
+      );
     });
   };
 }

@@ -1,7 +1,7 @@
 import knexFactory, { type Knex } from 'knex';
 import fs from 'node:fs';
 import path from 'node:path';
-import { failedPrecondition, isMlmdError, MlmdError, StatusCode, unavailable } from '../store/errors';
+import { failedPrecondition, isMlmdError, MlmdError, StatusCode, unavailable } from '../errors';
 import { DEFAULT_TIMEOUTS, type DatabaseConfig, type DatabaseTimeouts, type OpenOptions } from './config';
 import type { Database, Tx, TransactionOptions } from './database';
 import { classifyDbError, driverMessageOf } from './db_errors';
@@ -40,7 +40,7 @@ export async function openDatabase(
   const knex = knexFactory(knexConfig(config, options.poolMax, timeouts));
   observeQueries(knex, observer);
   try {
-    schemaVersion = await initializeSchema(setupKnex ?? knex, config, options.schema);
+    schemaVersion = await initializeSchema(setupKnex ?? knex, config, options.schema, options.migrations);
     insertIds = await detectInsertIdStrategy(knex, config.kind);
   } catch (e) {
     await knex.destroy().catch(() => undefined);

@@ -1,4 +1,4 @@
-import { isMlmdError, StatusCode } from '../store/errors';
+import { isMlmdError, StatusCode } from '../errors';
 import type { DatabaseConfig, OpenOptions } from './config';
 import type { Database } from './database';
 import type { DatabaseObserver } from './observer';

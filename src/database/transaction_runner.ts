@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
-import { aborted, alreadyExists, internal, invalidArgument, isMlmdError, MlmdError, StatusCode, unavailable } from '../store/errors';
+import { aborted, alreadyExists, internal, invalidArgument, isMlmdError, MlmdError, RetryTransaction, StatusCode, unavailable } from '../errors';
 import type { DatabaseTimeouts, Dialect } from './config';
 import type { Tx, TransactionOptions } from './database';
 import { classifyDbError, driverMessageOf, isRetryable, type DbErrorKind } from './db_errors';
 import { severConnection } from './driver_connection';
 import { ABORT_REASON } from './driver_error_facts';
-import type { DatabaseObserver, RetryReason } from './observer';
+import type { DatabaseObserver, RetryReason, WrittenEntityKind } from './observer';
 import { insertReturningIds, type InsertIdStrategy } from './insert_returning_ids';
 import { physicalTableName } from './tables';
 
@@ -13,25 +13,30 @@ const MAX_ATTEMPTS = 6;
 const BASE_BACKOFF_MS = 10;
 const MAX_BACKOFF_MS = 500;
 
+/**
+ * How a unit begins, per dialect and kind (see TransactionOptions.readOnly).
+ * Reads: one snapshot for the whole RPC. PostgreSQL's default READ COMMITTED takes a snapshot
+ * per statement, so reads ask for REPEATABLE READ (a read-only transaction there cannot fail
+ * serialization); MySQL's `readOnly` becomes one `START TRANSACTION READ ONLY` in the client
+ * class (mysql_read_only.ts), on InnoDB's REPEATABLE READ snapshot.
+ * Writes on MySQL/MariaDB/TiDB: READ COMMITTED, so that a check that runs after a lock (type
+ * creation, type_write_lock.ts) sees what the lock's previous holder committed whenever the
+ * engine takes its snapshot: InnoDB at the first read, TiDB at the first statement, anyone
+ * at START TRANSACTION WITH CONSISTENT SNAPSHOT. PostgreSQL writes already run so.
+ * SQLite decides read vs write by the statements, which Knex leaves to it.
+ */
+const BEGIN_CONFIG: Record<Dialect, { read: Knex.TransactionConfig; write: Knex.TransactionConfig }> = {
+  mysql: { read: { readOnly: true }, write: { isolationLevel: 'read committed' } },
+  postgres: { read: { readOnly: true, isolationLevel: 'repeatable read' }, write: {} },
+  sqlite: { read: {}, write: {} },
+};
+
 const RETRY_REASON: Partial<Record<DbErrorKind, RetryReason>> = {
   deadlock: 'deadlock',
   lock_timeout: 'lock_timeout',
   serialization: 'serialization',
   busy: 'busy',
 };
-
-/**
- * Thrown by a unit of work that lost a race the database did not report as a conflict (e.g.
- * two transactions creating the same context: the loser sees a unique violation), when a
- * fresh attempt will see the winner's rows and succeed. The runner rolls back and re-runs
- * the unit like a deadlock; once attempts are exhausted the caller gets `ifExhausted`.
- */
-export class RetryTransaction extends Error {
-  constructor(readonly ifExhausted: MlmdError) {
-    super(ifExhausted.message);
-    this.name = 'RetryTransaction';
-  }
-}
 
 /**
  * Where an attempt was when it failed. A connection lost before the unit's first statement,
@@ -88,19 +93,22 @@ export class TransactionRunner {
     for (let attempt = 1; ; attempt++) {
       if (options.signal?.aborted) throw abortError(options.signal);
       const started = process.hrtime.bigint();
+      const tally = new Map<WrittenEntityKind, number>();
       try {
-        const result = await this.attempt(work, options);
+        const result = await this.attempt(work, options, tally);
         this.observer.transactionFinished('committed', seconds(started));
+        for (const [kind, rows] of tally) this.observer.rowsWritten(kind, rows);
         return result;
       } catch (failure) {
         this.observer.transactionFinished('rolled_back', seconds(started));
         const { firstError: error, phase } = failure instanceof AttemptFailed ? failure : new AttemptFailed(failure, 'working');
-        if (error instanceof RetryTransaction) {
+        if (error instanceof RetryTransaction && !options.readOnly) {
           if (attempt >= MAX_ATTEMPTS) throw error.ifExhausted;
-          this.observer.transactionRetried('serialization');
+          this.observer.transactionRetried('lost_race');
           await sleep(backoffMs(attempt));
           continue;
         }
+        if (error instanceof RetryTransaction) throw error.ifExhausted;
         if (isMlmdError(error)) throw error;
         const kind = classifyDbError(this.dialect, error);
         if (kind === 'connection' && !reconnected && !isPoolWait(error) && (options.readOnly || phase === 'connecting' || phase === 'beginning')) {
@@ -108,7 +116,9 @@ export class TransactionRunner {
           reconnected = true;
           continue;
         }
-        if (isRetryable(kind) && attempt < MAX_ATTEMPTS) {
+        // Read-only work meets no write conflicts; only SQLite's busy lock is worth waiting out.
+        const retryable = options.readOnly ? kind === 'busy' : isRetryable(kind);
+        if (retryable && attempt < MAX_ATTEMPTS) {
           this.observer.transactionRetried(RETRY_REASON[kind] ?? 'deadlock');
           await sleep(backoffMs(attempt));
           continue;
@@ -136,7 +146,7 @@ export class TransactionRunner {
     if (entry.phase !== 'committing' || evenWhileCommitting) severConnection(this.dialect, entry.connection, reason);
   }
 
-  private async attempt<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions): Promise<T> {
+  private async attempt<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions, tally: Map<WrittenEntityKind, number>): Promise<T> {
     const entry: InFlight = { connection: undefined, phase: 'connecting' };
     const signal = options.signal;
     const onAbort = () => this.abort(entry, abortError(signal!), false);
@@ -156,7 +166,7 @@ export class TransactionRunner {
           async (trx) => {
             entry.phase = 'working';
             try {
-              const result = await work(this.makeTx(trx));
+              const result = await work(this.makeTx(trx, tally));
               entry.phase = 'committing';
               return result;
             } catch (error) {
@@ -164,7 +174,7 @@ export class TransactionRunner {
               throw error;
             }
           },
-          { connection: entry.connection } as Knex.TransactionConfig,
+          { ...BEGIN_CONFIG[this.dialect][options.readOnly ? 'read' : 'write'], connection: entry.connection } as Knex.TransactionConfig,
         );
       } catch (error) {
         throw new AttemptFailed(entry.abortReason ?? firstError ?? error, entry.phase);
@@ -179,7 +189,7 @@ export class TransactionRunner {
     }
   }
 
-  private makeTx(trx: Knex.Transaction): Tx {
+  private makeTx(trx: Knex.Transaction, tally: Map<WrittenEntityKind, number>): Tx {
     const dialect = this.dialect;
     return {
       dialect,
@@ -188,6 +198,9 @@ export class TransactionRunner {
       table: (name) => physicalTableName(dialect, name),
       insertReturningIds: (name, rows) =>
         insertReturningIds(trx, this.insertIdStrategy, physicalTableName(dialect, name), rows),
+      recordRowsWritten: (kind, rows) => {
+        if (rows > 0) tally.set(kind, (tally.get(kind) ?? 0) + rows);
+      },
     };
   }
 }

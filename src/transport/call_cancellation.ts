@@ -1,5 +1,5 @@
 import type { ServerUnaryCall } from '@grpc/grpc-js';
-import { MlmdError, StatusCode } from '../store/errors';
+import { MlmdError, StatusCode } from '../errors';
 
 /**
  * An AbortSignal that fires when the call's client is gone: it cancelled, its deadline passed,

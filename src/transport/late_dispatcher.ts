@@ -1,4 +1,4 @@
-import { unavailable } from '../store/errors';
+import { unavailable } from '../errors';
 import type { CallOptions } from '../store/metadata_store';
 import type { RequestOf, ResponseOf, RpcMethod } from '../store/rpc';
 import type { RpcDispatcher } from './service';

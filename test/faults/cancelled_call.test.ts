@@ -1,9 +1,10 @@
-import { credentials, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { MLMD_MIGRATIONS } from '../../migrations';
 import { openDatabase, type Database } from '../../src/database';
 import { MetadataStoreServiceClient } from '../../src/generated/ml_metadata/proto/metadata_store_service';
-import { StatusCode } from '../../src/store/errors';
+import { StatusCode } from '../../src/errors';
 import { MetadataStore } from '../../src/store/metadata_store';
 import { startServer, type RunningServer } from '../../src/transport/server';
 import { describeServerBackends } from './server_backends';
@@ -21,7 +22,7 @@ describeServerBackends('a cancelled call rolls back its transaction', (backend) 
   let typeId: number;
   beforeAll(async () => {
     const config = await backend.freshDatabaseConfig();
-    db = await openDatabase(config, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, poolMax: 4 });
+    db = await openDatabase(config, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS, poolMax: 4 });
     server = await startServer({ store: new MetadataStore(db), port: 0, host: '127.0.0.1', reflection: false });
     client = new MetadataStoreServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
     admin = backend.admin(config);
@@ -38,7 +39,7 @@ describeServerBackends('a cancelled call rolls back its transaction', (backend) 
   it.each(['deadline', 'cancel'] as const)('%s: the blocked update is rolled back and its connection returned', async (how) => {
     const store = new MetadataStore(db);
     const { artifactIds } = await store.call('putArtifacts', { artifacts: [{ typeId, uri: `before-${how}` }] } as never);
-    const id = Number(artifactIds[0]);
+    const id = Number(artifactIds![0]);
     const trx = await admin.transaction();
     try {
       await trx(db.table('Artifact')).where({ id }).forUpdate().select('id');
@@ -46,6 +47,7 @@ describeServerBackends('a cancelled call rolls back its transaction', (backend) 
       const outcome = await new Promise<ServiceError | null>((resolve) => {
         const call = client.putArtifacts(
           { artifacts: [{ id: BigInt(id), typeId: BigInt(typeId), uri: `after-${how}` }] } as never,
+          new Metadata(),
           how === 'deadline' ? { deadline: Date.now() + 400 } : {},
           (error) => resolve(error),
         );

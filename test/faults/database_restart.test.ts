@@ -1,6 +1,7 @@
 import { afterAll, expect, it } from 'vitest';
+import { MLMD_MIGRATIONS } from '../../migrations';
 import { openDatabase, type Database } from '../../src/database';
-import { StatusCode } from '../../src/store/errors';
+import { StatusCode } from '../../src/errors';
 import { MetadataStore } from '../../src/store/metadata_store';
 import { dedicatedServer } from './dedicated_server';
 import { expectWritesComplete, runLoad, unexpected } from './fault_load';
@@ -21,7 +22,7 @@ describeServerBackends('database server killed and restarted under load', (backe
 
   it('outage: only UNAVAILABLE/ABORTED; after restart all OK within 5 s; acknowledged writes complete', async () => {
     db = await openDatabase(dedicated.config('mlmd_restart'), {
-      schema: { enableUpgrade: false, downgradeToVersion: -1 },
+      schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS,
       poolMax: 8,
       timeouts: { connectMs: 1_000, statementMs: 3_000 },
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyDbError } from '../../src/database/db_errors';
 import { toMlmdError } from '../../src/database/transaction_runner';
-import { StatusCode } from '../../src/store/errors';
+import { StatusCode } from '../../src/errors';
 
 /** A driver error as Knex hands it on: the statement in front of the driver's message. */
 function knexError(fields: Record<string, unknown>, driverMessage: string, sql = 'ROLLBACK'): Error {

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { Database } from '../../src/database';
-import { isMlmdError, StatusCode } from '../../src/store/errors';
+import { isMlmdError, StatusCode } from '../../src/errors';
 import type { MetadataStore } from '../../src/store/metadata_store';
 
 /** One call's outcome under load. */
@@ -54,7 +54,7 @@ export async function runLoad(
         const { artifactIds } = await store.call('putArtifacts', {
           artifacts: [{ typeId, uri, customProperties: { payload: { stringValue: `payload of ${uri}` } } }],
         } as never);
-        acknowledged.set(uri, Number(artifactIds[0]));
+        acknowledged.set(uri, Number(artifactIds![0]));
       });
     }
   };

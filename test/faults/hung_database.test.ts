@@ -1,7 +1,8 @@
 import { afterAll, expect, it } from 'vitest';
+import { MLMD_MIGRATIONS } from '../../migrations';
 import { openDatabase, type Database } from '../../src/database';
 import type { DatabaseConfig } from '../../src/database/config';
-import { StatusCode } from '../../src/store/errors';
+import { StatusCode } from '../../src/errors';
 import { MetadataStore } from '../../src/store/metadata_store';
 import { TcpProxy } from '../support/tcp_proxy';
 import { describeServerBackends } from './server_backends';
@@ -30,7 +31,7 @@ describeServerBackends('a hung database', (backend) => {
     proxies.push(silent);
     const config = via(await backend.freshDatabaseConfig(), silent.port);
     const started = Date.now();
-    const error = await openDatabase(config, { schema: SCHEMA, timeouts: { connectMs: 1_000, statementMs: 2_000 } }).then(
+    const error = await openDatabase(config, { schema: SCHEMA, migrations: MLMD_MIGRATIONS, timeouts: { connectMs: 1_000, statementMs: 2_000 } }).then(
       () => undefined,
       (e: unknown) => e as { code: number; message: string },
     );
@@ -45,7 +46,7 @@ describeServerBackends('a hung database', (backend) => {
     const target = real as { host: string; port: number };
     const proxy = await TcpProxy.start({ host: target.host, port: target.port });
     proxies.push(proxy);
-    db = await openDatabase(via(real, proxy.port), { schema: SCHEMA, poolMax: 4, timeouts: { connectMs: 1_000, statementMs: 1_000 } });
+    db = await openDatabase(via(real, proxy.port), { schema: SCHEMA, migrations: MLMD_MIGRATIONS, poolMax: 4, timeouts: { connectMs: 1_000, statementMs: 1_000 } });
     const store = new MetadataStore(db);
     await store.call('getArtifactTypes', {} as never);
     proxy.freeze();

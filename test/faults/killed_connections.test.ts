@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { MLMD_MIGRATIONS } from '../../migrations';
 import { openDatabase, type Database } from '../../src/database';
 import type { DatabaseConfig } from '../../src/database/config';
 import { MetadataStore } from '../../src/store/metadata_store';
@@ -16,7 +17,7 @@ describeServerBackends('connections killed by the database while busy', (backend
   let store: MetadataStore;
   beforeAll(async () => {
     config = await backend.freshDatabaseConfig();
-    db = await openDatabase(config, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, poolMax: 8 });
+    db = await openDatabase(config, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS, poolMax: 8 });
     store = new MetadataStore(db);
   });
   afterAll(() => db?.close());

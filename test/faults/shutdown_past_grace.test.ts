@@ -1,5 +1,6 @@
 import { credentials } from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { MLMD_MIGRATIONS } from '../../migrations';
 import { openDatabase, type Database } from '../../src/database';
 import type { DatabaseConfig } from '../../src/database/config';
 import { MetadataStoreServiceClient } from '../../src/generated/ml_metadata/proto/metadata_store_service';
@@ -22,10 +23,10 @@ describeServerBackends('shutdown past its grace period with blocked writers', (b
   let typeId: number;
   beforeAll(async () => {
     config = await backend.freshDatabaseConfig();
-    db = await openDatabase(config, { schema: { enableUpgrade: false, downgradeToVersion: -1 } });
+    db = await openDatabase(config, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS });
     const store = new MetadataStore(db);
     typeId = Number((await store.call('putArtifactType', { artifactType: { name: 'ShutdownType' } } as never)).typeId);
-    artifactId = Number((await store.call('putArtifacts', { artifacts: [{ typeId, uri: 'original' }] } as never)).artifactIds[0]);
+    artifactId = Number((await store.call('putArtifacts', { artifacts: [{ typeId, uri: 'original' }] } as never)).artifactIds![0]);
   });
   afterAll(() => db?.close());
 

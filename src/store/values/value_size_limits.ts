@@ -3,8 +3,8 @@ import { columnLimit, dialectName } from '../../database/column_limits';
 import type { Dialect } from '../../database/config';
 import { Any } from '../../generated/google/protobuf/any';
 import { Struct } from '../../generated/google/protobuf/struct';
-import { invalidArgument } from '../errors';
-import { STRUCT_PREFIX } from './property_value_codec';
+import { invalidArgument } from '../../errors';
+import { STRUCT_PREFIX } from '../../repositories/property_value_codec';
 
 /** Request fields, by their ts-proto names, and the column each is stored in. */
 const STRING_FIELDS: Record<string, ColumnKind> = {
