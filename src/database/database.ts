@@ -40,6 +40,14 @@ export interface TransactionOptions {
    */
   readOnly?: boolean;
   /**
+   * The unit checks, then writes, under a lock it takes first (type creation): every read
+   * after the lock must see what the lock's previous holder committed, whenever the engine
+   * took its snapshot (InnoDB at the first read, TiDB at the first statement, anyone at
+   * START TRANSACTION WITH CONSISTENT SNAPSHOT). On MySQL/MariaDB/TiDB the unit runs at
+   * READ COMMITTED; PostgreSQL writes already do, SQLite has one writer.
+   */
+  checksUnderLock?: boolean;
+  /**
    * The caller's cancellation (client gone, deadline passed): once it fires, the transaction
    * is rolled back (its connection cut if a statement is running) and the call rejects with
    * the signal's reason when that is an MlmdError, else CANCELLED.

@@ -14,21 +14,19 @@ const BASE_BACKOFF_MS = 10;
 const MAX_BACKOFF_MS = 500;
 
 /**
- * How a unit begins, per dialect and kind (see TransactionOptions.readOnly).
+ * How a unit begins, per dialect and kind (see TransactionOptions).
  * Reads: one snapshot for the whole RPC. PostgreSQL's default READ COMMITTED takes a snapshot
  * per statement, so reads ask for REPEATABLE READ (a read-only transaction there cannot fail
  * serialization); MySQL's `readOnly` becomes one `START TRANSACTION READ ONLY` in the client
  * class (mysql_read_only.ts), on InnoDB's REPEATABLE READ snapshot.
- * Writes on MySQL/MariaDB/TiDB: READ COMMITTED, so that a check that runs after a lock (type
- * creation, type_write_lock.ts) sees what the lock's previous holder committed whenever the
- * engine takes its snapshot: InnoDB at the first read, TiDB at the first statement, anyone
- * at START TRANSACTION WITH CONSISTENT SNAPSHOT. PostgreSQL writes already run so.
+ * Checks under a lock on MySQL/MariaDB/TiDB: READ COMMITTED (one more statement, only for the
+ * type writes), so reads after the lock see the previous holder's commit.
  * SQLite decides read vs write by the statements, which Knex leaves to it.
  */
-const BEGIN_CONFIG: Record<Dialect, { read: Knex.TransactionConfig; write: Knex.TransactionConfig }> = {
-  mysql: { read: { readOnly: true }, write: { isolationLevel: 'read committed' } },
-  postgres: { read: { readOnly: true, isolationLevel: 'repeatable read' }, write: {} },
-  sqlite: { read: {}, write: {} },
+const BEGIN_CONFIG: Record<Dialect, { read: Knex.TransactionConfig; write: Knex.TransactionConfig; locked: Knex.TransactionConfig }> = {
+  mysql: { read: { readOnly: true }, write: {}, locked: { isolationLevel: 'read committed' } },
+  postgres: { read: { readOnly: true, isolationLevel: 'repeatable read' }, write: {}, locked: {} },
+  sqlite: { read: {}, write: {}, locked: {} },
 };
 
 const RETRY_REASON: Partial<Record<DbErrorKind, RetryReason>> = {
@@ -123,7 +121,7 @@ export class TransactionRunner {
           await sleep(backoffMs(attempt));
           continue;
         }
-        throw toMlmdError(kind, error, { phase, timeouts: this.timeouts });
+        throw toMlmdError(kind, error, { phase: options.readOnly ? 'working' : phase, timeouts: this.timeouts });
       }
     }
   }
@@ -174,7 +172,7 @@ export class TransactionRunner {
               throw error;
             }
           },
-          { ...BEGIN_CONFIG[this.dialect][options.readOnly ? 'read' : 'write'], connection: entry.connection } as Knex.TransactionConfig,
+          { ...BEGIN_CONFIG[this.dialect][options.readOnly ? 'read' : options.checksUnderLock ? 'locked' : 'write'], connection: entry.connection } as Knex.TransactionConfig,
         );
       } catch (error) {
         throw new AttemptFailed(entry.abortReason ?? firstError ?? error, entry.phase);

@@ -5,7 +5,5 @@ import { describeEachBackend, type TestBackend } from '../support/backends';
  * servers or hang sockets, which an in-process SQLite file does not have.
  */
 export function describeServerBackends(title: string, body: (backend: TestBackend) => void): void {
-  describeEachBackend(title, (backend) => {
-    if (backend.name !== 'sqlite') body(backend);
-  });
+  describeEachBackend(title, body, ['mariadb', 'postgres']);
 }
