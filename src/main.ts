@@ -1,42 +1,32 @@
 import { ConfigError, EXIT_USAGE, loadServerSettings, type ServerSettings } from './config';
-import { openDatabase, type Database } from './database';
+import type { Database } from './database';
+import { openWhenReachable } from './database/open_when_reachable';
 import { MetadataStoreServiceService } from './generated/ml_metadata/proto/metadata_store_service';
 import { knexPoolStats } from './observability/database_metrics';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { startMetricsServer, type MetricsServerHandle } from './observability/metrics_server';
 import { logDatabaseTarget, logListening, logSchemaVersion } from './observability/startup_log';
-import { isMlmdError, StatusCode } from './errors';
+import { unavailable } from './errors';
 import { MetadataStore } from './store/metadata_store';
 import { observabilityInterceptors } from './transport/interceptors';
+import { LateDispatcher } from './transport/late_dispatcher';
 import { startServer, type RunningServer } from './transport/server';
 import { MLMD_MIGRATIONS } from '../migrations';
 
 const PROGRAM = 'mlmd-server';
 /** Start-up failures that are not usage errors (database unreachable, port taken). */
 const EXIT_STARTUP_FAILURE = 1;
-const RETRY_DELAY_MS = 200;
+/**
+ * Shutdown's last resort, past the grace period: whatever the database (or a stuck pool) does,
+ * the process is gone this long after the grace ended.
+ */
+const EXIT_BACKSTOP_MS = 900;
 
 /** One line on stderr, whatever the log level or format: what an operator reads first. */
 function fail(message: string, exitCode: number): never {
   process.stderr.write(`${PROGRAM}: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
   process.exit(exitCode);
-}
-
-/**
- * Opens the database, retrying while it answers ABORTED (another server initialising the
- * same schema), as upstream does --metadata_store_connection_retries times.
- */
-async function openWithRetries(settings: ServerSettings, logger: Logger, observer: Parameters<typeof openDatabase>[2]): Promise<Database> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await openDatabase(settings.database, { schema: settings.schema, migrations: MLMD_MIGRATIONS, poolMax: settings.dbPoolSize }, observer);
-    } catch (e) {
-      if (!(isMlmdError(e) && e.code === StatusCode.ABORTED && attempt < settings.connectionRetries)) throw e;
-      logger.warn({ attempt: attempt + 1, err: e }, 'opening the database was aborted; retrying');
-      await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
-    }
-  }
 }
 
 async function main(): Promise<void> {
@@ -57,22 +47,17 @@ async function main(): Promise<void> {
   for (const warning of settings.warnings) logger.warn(warning);
   const metrics = createMetrics();
 
-  logDatabaseTarget(logger, settings.database);
-  let db: Database;
-  try {
-    db = await openWithRetries(settings, logger, metrics.database);
-  } catch (e) {
-    logger.error({ err: e }, 'cannot open the metadata database');
-    fail((e as Error)?.message ?? String(e), EXIT_STARTUP_FAILURE);
-  }
-  metrics.database.observePool(knexPoolStats(db.knex));
-  logSchemaVersion(logger, db.schemaVersion);
-
-  let server: RunningServer;
-  let metricsServer: MetricsServerHandle | null;
-  try {
-    server = await startServer({
-      store: new MetadataStore(db),
+  // The gRPC port comes up early only when the database is not there on the first try, so
+  // that health can say NOT_SERVING while start-up waits; calls meanwhile are UNAVAILABLE.
+  const dispatcher = new LateDispatcher();
+  let db: Database | undefined;
+  let server: RunningServer | undefined;
+  let metricsServer: MetricsServerHandle | null = null;
+  const startupAbort = new AbortController();
+  let grpcStarting: Promise<RunningServer> | undefined;
+  const startGrpc = () =>
+    (grpcStarting ??= startServer({
+      store: dispatcher,
       port: settings.grpcPort,
       tls: settings.tls,
       channelArguments: settings.channelArguments,
@@ -82,36 +67,93 @@ async function main(): Promise<void> {
         slowCallThresholdMs: settings.slowRpcMs,
         services: [MetadataStoreServiceService],
       }),
-      health: { ping: () => db.ping() },
+      health: { ping: () => (db ? db.ping() : Promise.reject(new Error('the metadata database is not open yet'))) },
       logger,
-    });
-    metricsServer = await startMetricsServer(settings.metricsPort, metrics.registry).catch((e: Error) => {
-      throw new Error(`cannot serve metrics on port ${settings.metricsPort}: ${e.message} (choose another with --metrics_port, 0 = off)`);
-    });
-  } catch (e) {
-    await db.close().catch(() => undefined);
-    fail((e as Error).message, EXIT_STARTUP_FAILURE);
-  }
-  logListening(logger, { grpcPort: server.port, metricsPort: metricsServer?.port ?? null });
+    }).then((started) => (server = started)));
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal; cancelling in-flight calls now');
-      server.server.forceShutdown();
+      server?.server.forceShutdown();
       return;
     }
     stopping = true;
-    logger.info({ signal, grace_ms: settings.shutdownGraceMs }, 'shutting down: no new calls, waiting for in-flight ones');
-    const { forced } = await server.shutdown(settings.shutdownGraceMs);
+    startupAbort.abort();
+    const graceMs = settings.shutdownGraceMs;
+    logger.info({ signal, grace_ms: graceMs }, 'shutting down: no new calls, waiting for in-flight ones');
+    setTimeout(() => {
+      logger.warn({ grace_ms: graceMs }, 'shutdown still not done after the grace period; exiting now');
+      process.exit(0);
+    }, graceMs + EXIT_BACKSTOP_MS);
+    const { forced } = server ? await server.shutdown(graceMs) : { forced: false };
+    if (forced && db) {
+      // Their callers were told the call failed: none of their writes may commit now.
+      const n = db.abortTransactions(unavailable('The server is shutting down; the call was cancelled and rolled back.'));
+      if (n > 0) logger.warn({ transactions: n }, 'rolled back transactions still in flight after the grace period');
+    }
     await metricsServer?.close().catch(() => undefined);
-    await db.close().catch((e: unknown) => logger.warn({ err: e }, 'closing the database pool failed'));
+    await db?.close().catch((e: unknown) => logger.warn({ err: e }, 'closing the database pool failed'));
     logger.info({ forced }, 'stopped');
     // The logger flushes its pending stdout writes synchronously on exit: nothing is lost here.
     process.exit(0);
   };
   process.on('SIGTERM', (s) => void stop(s));
   process.on('SIGINT', (s) => void stop(s));
+
+  logDatabaseTarget(logger, settings.database);
+  try {
+    db = await openWhenReachable(
+      settings.database,
+      { schema: settings.schema, migrations: MLMD_MIGRATIONS, poolMax: settings.dbPoolSize, timeouts: settings.dbTimeouts },
+      metrics.database,
+      {
+        unreachableForMs: settings.dbStartupTimeoutMs,
+        abortedRetries: settings.connectionRetries,
+        signal: startupAbort.signal,
+        onFirstUnreachable: () => {
+          if (settings.dbStartupTimeoutMs > 0) {
+            void startGrpc().then(
+              (s) => logger.info({ grpc_port: s.port }, 'gRPC port open while waiting for the database; health is NOT_SERVING'),
+              (e: Error) => fail(e.message, EXIT_STARTUP_FAILURE),
+            );
+          }
+        },
+        onRetry: ({ number, delayMs, error, reason }) =>
+          logger.warn(
+            { attempt: number, retry_in_ms: delayMs, reason, error: error.message },
+            reason === 'unreachable'
+              ? `the metadata database is unreachable; retrying (for up to ${settings.dbStartupTimeoutMs / 1000} s in all, --db_startup_timeout_seconds)`
+              : 'opening the database was aborted; retrying',
+          ),
+      },
+    );
+  } catch (e) {
+    if (stopping) return;
+    logger.error({ err: e }, 'cannot open the metadata database');
+    await server?.shutdown(0).catch(() => undefined);
+    fail((e as Error)?.message ?? String(e), EXIT_STARTUP_FAILURE);
+  }
+  if (stopping) {
+    await db.close().catch(() => undefined);
+    return;
+  }
+  metrics.database.observePool(knexPoolStats(db.knex));
+  logSchemaVersion(logger, db.schemaVersion);
+
+  try {
+    dispatcher.ready(new MetadataStore(db));
+    const grpc = await startGrpc();
+    // Without waiting for the next periodic ping: SERVING as soon as the database is open.
+    await grpc.health.check();
+    metricsServer = await startMetricsServer(settings.metricsPort, metrics.registry).catch((e: Error) => {
+      throw new Error(`cannot serve metrics on port ${settings.metricsPort}: ${e.message} (choose another with --metrics_port, 0 = off)`);
+    });
+    logListening(logger, { grpcPort: grpc.port, metricsPort: metricsServer?.port ?? null });
+  } catch (e) {
+    await db.close().catch(() => undefined);
+    fail((e as Error).message, EXIT_STARTUP_FAILURE);
+  }
 }
 
 main().catch((e: unknown) => {

@@ -40,6 +40,9 @@ export interface Flags {
   db_pool_size: number;
   shutdown_grace_seconds: number;
   slow_rpc_ms: number;
+  db_connect_timeout_seconds: number;
+  db_statement_timeout_seconds: number;
+  db_startup_timeout_seconds: number;
 }
 
 type FlagName = keyof Flags;
@@ -182,6 +185,36 @@ export const FLAG_SPECS: Record<FlagName, FlagSpec> = {
     help: 'On SIGTERM/SIGINT, how long in-flight calls may take to finish before they are cancelled.',
   },
   slow_rpc_ms: { kind: 'int', default: 1000, min: 0, max: INT32_MAX, arg: 'ms', help: 'RPCs at least this slow are logged as warnings.' },
+  db_connect_timeout_seconds: {
+    kind: 'number',
+    default: 5,
+    min: 0.1,
+    max: 3600,
+    arg: 'seconds',
+    help: 'How long opening one MySQL/PostgreSQL connection (TCP, TLS, login) may take before it counts as unreachable.',
+  },
+  db_statement_timeout_seconds: {
+    kind: 'number',
+    default: 20,
+    min: 0,
+    max: 86400,
+    arg: 'seconds',
+    help:
+      'Time limit of one SQL statement while serving (PostgreSQL statement_timeout, MariaDB max_statement_time, ' +
+      'MySQL/TiDB max_execution_time, SQLite busy_timeout); the call fails DEADLINE_EXCEEDED. A statement with no ' +
+      'answer at all 2 s later has its connection cut and the call fails UNAVAILABLE. 0 = no limit. Schema set-up ' +
+      'and upgrades at start-up have no limit.',
+  },
+  db_startup_timeout_seconds: {
+    kind: 'number',
+    default: 300,
+    min: 0,
+    max: 86400,
+    arg: 'seconds',
+    help:
+      'At start-up, how long to keep retrying (with back-off, logging each attempt) a database that cannot be ' +
+      'reached, while gRPC health reports NOT_SERVING; then exit with the last error. 0 = try once.',
+  },
 };
 
 /**

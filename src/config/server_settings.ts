@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { LevelWithSilent } from 'pino';
-import type { DatabaseConfig, SchemaOptions } from '../database/config';
+import type { DatabaseConfig, DatabaseTimeouts, SchemaOptions } from '../database/config';
 import {
   type ConnectionConfig,
   type MetadataStoreServerConfig_SSLConfig,
@@ -40,6 +40,10 @@ export interface ServerSettings {
   dbPoolSize: number;
   shutdownGraceMs: number;
   slowRpcMs: number;
+  /** --db_connect_timeout_seconds, --db_statement_timeout_seconds. */
+  dbTimeouts: DatabaseTimeouts;
+  /** How long start-up keeps retrying an unreachable database (--db_startup_timeout_seconds). */
+  dbStartupTimeoutMs: number;
   /** Things worth telling the operator once a logger exists. */
   warnings: string[];
 }
@@ -75,6 +79,11 @@ export function settingsFromFlags(flags: Flags, warnings: string[] = [], env: No
     dbPoolSize: flags.db_pool_size,
     shutdownGraceMs: Math.round(flags.shutdown_grace_seconds * 1000),
     slowRpcMs: flags.slow_rpc_ms,
+    dbTimeouts: {
+      connectMs: Math.round(flags.db_connect_timeout_seconds * 1000),
+      statementMs: Math.round(flags.db_statement_timeout_seconds * 1000),
+    },
+    dbStartupTimeoutMs: Math.round(flags.db_startup_timeout_seconds * 1000),
     warnings,
   };
 }

@@ -62,6 +62,20 @@ export interface SchemaOptions {
   downgradeToVersion: number;
 }
 
+/** How long the server waits on the database (--db_connect_timeout_seconds, --db_statement_timeout_seconds). */
+export interface DatabaseTimeouts {
+  /** Opening one connection, handshake and login included. */
+  connectMs: number;
+  /**
+   * One statement: the database's own statement timeout (PostgreSQL statement_timeout,
+   * MariaDB max_statement_time, MySQL/TiDB max_execution_time for reads, SQLite busy_timeout);
+   * a statement with no answer at all a little after it has its connection cut.
+   */
+  statementMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Readonly<DatabaseTimeouts> = { connectMs: 5_000, statementMs: 20_000 };
+
 /**
  * The schema changes to apply at start-up (Knex migrations, kept in the top-level
  * `migrations/` folder). Handed in by whoever opens the database, so this layer's code and the
@@ -78,4 +92,5 @@ export interface OpenOptions {
   migrations: SchemaMigrations;
   /** Maximum connections in this process's pool (SQLite always uses one). */
   poolMax?: number;
+  timeouts?: DatabaseTimeouts;
 }

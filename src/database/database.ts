@@ -39,6 +39,20 @@ export interface TransactionOptions {
    * read-only work cannot meet; only SQLite's busy lock (another process writing) is waited out.
    */
   readOnly?: boolean;
+  /**
+   * The unit checks, then writes, under a lock it takes first (type creation): every read
+   * after the lock must see what the lock's previous holder committed, whenever the engine
+   * took its snapshot (InnoDB at the first read, TiDB at the first statement, anyone at
+   * START TRANSACTION WITH CONSISTENT SNAPSHOT). On MySQL/MariaDB/TiDB the unit runs at
+   * READ COMMITTED; PostgreSQL writes already do, SQLite has one writer.
+   */
+  checksUnderLock?: boolean;
+  /**
+   * The caller's cancellation (client gone, deadline passed): once it fires, the transaction
+   * is rolled back (its connection cut if a statement is running) and the call rejects with
+   * the signal's reason when that is an MlmdError, else CANCELLED.
+   */
+  signal?: AbortSignal;
 }
 
 /** The process-wide handle on the metadata database: one connection pool, schema checked. */
@@ -53,6 +67,11 @@ export interface Database {
    * caller sees MlmdError(ABORTED), the code upstream's clients retry on.
    */
   transaction<T>(work: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Rolls back every transaction still in flight by cutting its connection (shutdown past its
+   * grace): their callers were told they failed, so none of them may commit. Returns how many.
+   */
+  abortTransactions(reason: Error): number;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /** The MLMD schema version found (or created) at start-up. */

@@ -1,5 +1,5 @@
 import knexFactory from 'knex';
-import type { MysqlConfig, PostgresConfig } from './config';
+import type { DatabaseTimeouts, MysqlConfig, PostgresConfig } from './config';
 import { classifyDbError } from './db_errors';
 import { serverLevelKnexConfig } from './knex_config';
 
@@ -8,9 +8,9 @@ import { serverLevelKnexConfig } from './knex_config';
  * fresh MySQL or PostgreSQL server needs no manual step. Racing replicas may both try; the
  * loser's "already exists" is success.
  */
-export async function ensureDatabaseExists(config: MysqlConfig | PostgresConfig): Promise<void> {
+export async function ensureDatabaseExists(config: MysqlConfig | PostgresConfig, timeouts?: DatabaseTimeouts): Promise<void> {
   if (config.skipDbCreation) return;
-  const admin = knexFactory(serverLevelKnexConfig(config));
+  const admin = knexFactory(serverLevelKnexConfig(config, timeouts));
   try {
     if (config.kind === 'mysql') {
       assertPlainIdentifier(config.database, 'mysql database');

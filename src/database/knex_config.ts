@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import pg from 'pg';
-import type { DatabaseConfig, MysqlConfig, PostgresConfig } from './config';
+import { DEFAULT_TIMEOUTS, type DatabaseConfig, type DatabaseTimeouts, type MysqlConfig, type PostgresConfig } from './config';
+import { guardedClient, knexDialectClient } from './driver_error_facts';
 import { latin1SessionTypeCast, latin1WireClient } from './mysql_wire_text';
 import { withOneStatementReadOnlyBegin } from './mysql_read_only';
 
@@ -33,7 +34,13 @@ function readCaDirectory(dir: string | undefined): Buffer[] {
     .map((f) => fs.readFileSync(path.join(dir, f)));
 }
 
-function mysqlConnection(config: MysqlConfig, withDatabase: boolean): Record<string, unknown> {
+/**
+ * A statement whose connection says nothing for this long after the database's own statement
+ * timeout should have fired is taken as a hung database, and its connection is cut.
+ */
+const NO_ANSWER_SLACK_MS = 2_000;
+
+function mysqlConnection(config: MysqlConfig, withDatabase: boolean, timeouts: DatabaseTimeouts = DEFAULT_TIMEOUTS): Record<string, unknown> {
   const ssl = config.ssl;
   const connection: Record<string, unknown> = {
     user: config.user ?? '',
@@ -44,7 +51,7 @@ function mysqlConnection(config: MysqlConfig, withDatabase: boolean): Record<str
     supportBigNumbers: true,
     bigNumberStrings: false,
     multipleStatements: false,
-    connectTimeout: 10_000,
+    connectTimeout: timeouts.connectMs,
   };
   if (withDatabase) connection.database = config.database;
   if (config.socket) {
@@ -66,13 +73,17 @@ function mysqlConnection(config: MysqlConfig, withDatabase: boolean): Record<str
   return connection;
 }
 
-function postgresConnection(config: PostgresConfig, database: string): Record<string, unknown> {
+function postgresConnection(config: PostgresConfig, database: string, timeouts: DatabaseTimeouts = DEFAULT_TIMEOUTS): Record<string, unknown> {
   const connection: Record<string, unknown> = {
     host: config.hostaddr || config.host || 'localhost',
     port: config.port && config.port > 0 ? config.port : 5432,
     user: config.user,
     password: config.password ?? readPassfile(config),
     database,
+    // Covers TCP connect, TLS, authentication and the first ReadyForQuery.
+    connectionTimeoutMillis: timeouts.connectMs,
+    // Sent as a start-up parameter: no extra round trip per connection.
+    statement_timeout: timeouts.statementMs,
   };
   if (config.sslmode && config.sslmode !== 'disable') {
     connection.ssl = {
@@ -103,12 +114,21 @@ function readPassfile(config: PostgresConfig): string | undefined {
 }
 
 /** Knex configuration for the metadata database itself. */
-export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX): Knex.Config {
+export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX, timeouts: DatabaseTimeouts = DEFAULT_TIMEOUTS): Knex.Config {
+  const guard = { dialect: config.kind, noAnswerMs: timeouts.statementMs > 0 ? timeouts.statementMs + NO_ANSWER_SLACK_MS : 0 };
+  const common = {
+    log: QUIET_LOG,
+    // The SQL stays out of error messages (driver_error_facts.ts keeps the driver's words):
+    // no need to render every binding of a failed statement into a string.
+    compileSqlOnError: false,
+    // Waiting for a pooled connection: a new one may take connectMs, a busy one a statement.
+    acquireConnectionTimeout: timeouts.connectMs + (timeouts.statementMs || 60_000),
+  };
   switch (config.kind) {
     case 'sqlite':
       return {
-        client: 'better-sqlite3',
-        log: QUIET_LOG,
+        ...common,
+        client: guardedClient(knexDialectClient('sqlite'), guard),
         connection: { filename: config.filename, options: { readonly: !!config.readonly } },
         useNullAsDefault: true,
         // better-sqlite3 is synchronous and SQLite serialises writers anyway: one connection
@@ -118,7 +138,8 @@ export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX): 
           max: 1,
           afterCreate: (conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) => {
             try {
-              conn.pragma('busy_timeout = 10000');
+              // Another process holding the file's write lock: wait up to a statement's time.
+              conn.pragma(`busy_timeout = ${timeouts.statementMs > 0 ? Math.round(timeouts.statementMs) : 60_000}`);
               if (config.filename !== ':memory:' && !config.readonly) conn.pragma('journal_mode = WAL');
               done(null, conn);
             } catch (e) {
@@ -129,27 +150,49 @@ export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX): 
       };
     case 'mysql':
       return {
-        client: withOneStatementReadOnlyBegin(latin1WireClient()),
-        log: QUIET_LOG,
-        connection: mysqlConnection(config, true),
-        pool: { min: 0, max: Math.max(2, poolMax) },
+        ...common,
+        client: guardedClient(withOneStatementReadOnlyBegin(latin1WireClient(knexDialectClient('mysql'))), guard),
+        connection: mysqlConnection(config, true, timeouts),
+        pool: { min: 0, max: Math.max(2, poolMax), afterCreate: mysqlStatementTimeout(timeouts) },
       };
     case 'postgres':
       return {
-        client: 'pg',
-        log: QUIET_LOG,
-        connection: postgresConnection(config, config.dbname),
+        ...common,
+        client: guardedClient(knexDialectClient('postgres'), guard),
+        connection: postgresConnection(config, config.dbname, timeouts),
         pool: { min: 0, max: Math.max(2, poolMax) },
       };
   }
 }
 
+interface Mysql2Connection {
+  query(sql: string, callback: (error: (Error & { errno?: number }) | null) => void): void;
+}
+
+/**
+ * Per new MySQL-family session: the statement timeout, MariaDB's max_statement_time (seconds),
+ * else MySQL's and TiDB's max_execution_time (milliseconds, reads only).
+ */
+function mysqlStatementTimeout(timeouts: DatabaseTimeouts) {
+  const seconds = (timeouts.statementMs / 1000).toFixed(3);
+  return (conn: Mysql2Connection, done: (err: Error | null, conn: unknown) => void) => {
+    conn.query(`SET SESSION max_statement_time = ${seconds}`, (error) => {
+      if (!error) return done(null, conn);
+      // 1193: unknown system variable (not MariaDB).
+      if (error.errno !== 1193) return done(error, conn);
+      conn.query(`SET SESSION max_execution_time = ${Math.round(timeouts.statementMs)}`, (fallback) =>
+        done(fallback && fallback.errno !== 1193 ? fallback : null, conn),
+      );
+    });
+  };
+}
+
 /** A short-lived connection to the server without the metadata database selected. */
-export function serverLevelKnexConfig(config: MysqlConfig | PostgresConfig): Knex.Config {
+export function serverLevelKnexConfig(config: MysqlConfig | PostgresConfig, timeouts: DatabaseTimeouts = DEFAULT_TIMEOUTS): Knex.Config {
   if (config.kind === 'mysql') {
-    return { client: latin1WireClient(), log: QUIET_LOG, connection: mysqlConnection(config, false), pool: { min: 0, max: 1 } };
+    return { client: latin1WireClient(knexDialectClient('mysql')), log: QUIET_LOG, connection: mysqlConnection(config, false, timeouts), pool: { min: 0, max: 1 } };
   }
-  return { client: 'pg', log: QUIET_LOG, connection: postgresConnection(config, 'postgres'), pool: { min: 0, max: 1 } };
+  return { client: 'pg', log: QUIET_LOG, connection: postgresConnection(config, 'postgres', timeouts), pool: { min: 0, max: 1 } };
 }
 
 /** Where the server lives, for messages (never includes credentials). */

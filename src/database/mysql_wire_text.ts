@@ -34,10 +34,7 @@ export function latin1SessionTypeCast(field: Mysql2Field, next: () => unknown): 
  * Builds a Knex client class for mysql2 that converts string bindings to binary strings just
  * before they are sent, so repositories keep working with ordinary JS strings.
  */
-export function latin1WireClient(): typeof Knex.Client {
-  // Knex's mysql2 dialect is not part of its public typings; it is a stable module path.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Mysql2Client = require('knex/lib/dialects/mysql2') as typeof Knex.Client;
+export function latin1WireClient(Mysql2Client: typeof Knex.Client): typeof Knex.Client {
   class Latin1WireMysql2Client extends (Mysql2Client as unknown as new (config: Knex.Config) => {
     _query(connection: unknown, obj: { bindings?: unknown[] }): Promise<unknown>;
   }) {

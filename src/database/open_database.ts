@@ -2,9 +2,9 @@ import knexFactory, { type Knex } from 'knex';
 import fs from 'node:fs';
 import path from 'node:path';
 import { failedPrecondition, isMlmdError, MlmdError, StatusCode, unavailable } from '../errors';
-import type { DatabaseConfig, OpenOptions } from './config';
+import { DEFAULT_TIMEOUTS, type DatabaseConfig, type DatabaseTimeouts, type OpenOptions } from './config';
 import type { Database, Tx, TransactionOptions } from './database';
-import { classifyDbError } from './db_errors';
+import { classifyDbError, driverMessageOf } from './db_errors';
 import { ensureDatabaseExists } from './ensure_database_exists';
 import { describeDatabase, knexConfig } from './knex_config';
 import { NO_OP_OBSERVER, type DatabaseObserver } from './observer';
@@ -26,22 +26,33 @@ export async function openDatabase(
   if (config.kind === 'sqlite' && config.filename !== ':memory:') {
     fs.mkdirSync(path.dirname(path.resolve(config.filename)), { recursive: true });
   }
+  const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
   try {
-    if (config.kind !== 'sqlite') await ensureDatabaseExists(config);
+    if (config.kind !== 'sqlite') await ensureDatabaseExists(config, timeouts);
   } catch (e) {
-    throw explainConnectionFailure(config, e);
+    throw explainConnectionFailure(config, e, timeouts);
   }
-  const knex = knexFactory(knexConfig(config, options.poolMax));
+  let schemaVersion: number;
+  let insertIds: InsertIdStrategy;
+  // Schema creation and upgrades may take long on a big database: no statement timeout
+  // there, only for the serving pool. SQLite has one connection to a file: share it.
+  const setupKnex = config.kind === 'sqlite' ? undefined : knexFactory(knexConfig(config, 2, { ...timeouts, statementMs: 0 }));
+  const knex = knexFactory(knexConfig(config, options.poolMax, timeouts));
   observeQueries(knex, observer);
   try {
-    const schemaVersion = await initializeSchema(knex, config, options.schema, options.migrations);
-    const insertIds = await detectInsertIdStrategy(knex, config.kind);
-    return new KnexDatabase(knex, config, schemaVersion, observer, insertIds);
+    schemaVersion = await initializeSchema(setupKnex ?? knex, config, options.schema, options.migrations);
+    insertIds = await detectInsertIdStrategy(knex, config.kind);
   } catch (e) {
     await knex.destroy().catch(() => undefined);
-    throw explainConnectionFailure(config, e);
+    throw explainConnectionFailure(config, e, timeouts);
+  } finally {
+    await setupKnex?.destroy().catch(() => undefined);
   }
+  return new KnexDatabase(knex, config, schemaVersion, observer, insertIds, timeouts);
 }
+
+/** How long close() waits for the pool to let go before leaving the rest to process exit. */
+const CLOSE_WAIT_MS = 2_000;
 
 class KnexDatabase implements Database {
   readonly dialect;
@@ -53,9 +64,10 @@ class KnexDatabase implements Database {
     readonly schemaVersion: number,
     observer: DatabaseObserver,
     insertIds: InsertIdStrategy,
+    timeouts: DatabaseTimeouts,
   ) {
     this.dialect = config.kind;
-    this.runner = new TransactionRunner(knex, this.dialect, observer, insertIds);
+    this.runner = new TransactionRunner(knex, this.dialect, observer, insertIds, timeouts);
   }
 
   table(name: TableName): string {
@@ -66,12 +78,24 @@ class KnexDatabase implements Database {
     return this.runner.run(work, options);
   }
 
+  abortTransactions(reason: Error): number {
+    return this.runner.abortAll(isMlmdError(reason) ? reason : unavailable(reason.message));
+  }
+
   async ping(): Promise<void> {
     await this.knex.raw('SELECT 1');
   }
 
+  /** Destroys the pool; bounded, so a database that does not answer cannot hold up exit. */
   async close(): Promise<void> {
-    await this.knex.destroy();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.knex.destroy(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, CLOSE_WAIT_MS);
+        timer.unref();
+      }),
+    ]).finally(() => clearTimeout(timer));
   }
 }
 
@@ -101,14 +125,28 @@ function normalizeOperation(op: string): string {
   return ['select', 'insert', 'update', 'delete'].includes(op) ? op : 'other';
 }
 
+/** The database could not be reached at all (down, not up yet, not answering): worth waiting for. */
+export class DatabaseUnreachable extends MlmdError {
+  constructor(message: string) {
+    super(StatusCode.UNAVAILABLE, message);
+    this.name = 'DatabaseUnreachable';
+  }
+}
+
 /** One line an operator can act on, naming the database and the flag to check. */
-function explainConnectionFailure(config: DatabaseConfig, error: unknown): MlmdError {
+function explainConnectionFailure(config: DatabaseConfig, error: unknown, timeouts: DatabaseTimeouts = DEFAULT_TIMEOUTS): MlmdError {
   if (isMlmdError(error)) return error;
   const where = describeDatabase(config);
-  const detail = (error as Error)?.message ?? String(error);
+  const detail = driverMessageOf(error);
   switch (classifyDbError(config.kind, error)) {
     case 'connection':
-      return unavailable(`cannot reach ${where} (${detail}); check the host/port flags and that the database server is running`);
+      if (/timeout|ETIMEDOUT|did not answer/i.test(detail)) {
+        return new DatabaseUnreachable(
+          `${where} accepted no connection within ${timeouts.connectMs / 1000} s (--db_connect_timeout_seconds): ` +
+            `it is not answering (${detail}); check that the database server is up and not overloaded`,
+        );
+      }
+      return new DatabaseUnreachable(`cannot reach ${where} (${detail}); check the host/port flags and that the database server is running`);
     case 'access_denied':
       return new MlmdError(
         StatusCode.PERMISSION_DENIED,

@@ -1,8 +1,10 @@
 import type { Knex } from 'knex';
-import { aborted, alreadyExists, internal, isMlmdError, RetryTransaction, unavailable, type MlmdError } from '../errors';
-import type { Dialect } from './config';
+import { aborted, alreadyExists, internal, invalidArgument, isMlmdError, MlmdError, RetryTransaction, StatusCode, unavailable } from '../errors';
+import type { DatabaseTimeouts, Dialect } from './config';
 import type { Tx, TransactionOptions } from './database';
-import { classifyDbError, isRetryable, type DbErrorKind } from './db_errors';
+import { classifyDbError, driverMessageOf, isRetryable, type DbErrorKind } from './db_errors';
+import { severConnection } from './driver_connection';
+import { ABORT_REASON } from './driver_error_facts';
 import type { DatabaseObserver, RetryReason, WrittenEntityKind } from './observer';
 import { insertReturningIds, type InsertIdStrategy } from './insert_returning_ids';
 import { physicalTableName } from './tables';
@@ -12,16 +14,19 @@ const BASE_BACKOFF_MS = 10;
 const MAX_BACKOFF_MS = 500;
 
 /**
- * How a read-only unit begins, per dialect (see TransactionOptions.readOnly). PostgreSQL's
- * default READ COMMITTED takes a snapshot per statement, so reads ask for REPEATABLE READ: one
- * snapshot for the whole RPC, and a read-only transaction there cannot fail serialization.
- * MySQL's `readOnly` is turned into one `START TRANSACTION READ ONLY` by the client class
- * (knex_config.ts); SQLite decides read vs write by the statements, which Knex leaves to it.
+ * How a unit begins, per dialect and kind (see TransactionOptions).
+ * Reads: one snapshot for the whole RPC. PostgreSQL's default READ COMMITTED takes a snapshot
+ * per statement, so reads ask for REPEATABLE READ (a read-only transaction there cannot fail
+ * serialization); MySQL's `readOnly` becomes one `START TRANSACTION READ ONLY` in the client
+ * class (mysql_read_only.ts), on InnoDB's REPEATABLE READ snapshot.
+ * Checks under a lock on MySQL/MariaDB/TiDB: READ COMMITTED (one more statement, only for the
+ * type writes), so reads after the lock see the previous holder's commit.
+ * SQLite decides read vs write by the statements, which Knex leaves to it.
  */
-const READ_ONLY_CONFIG: Record<Dialect, Knex.TransactionConfig> = {
-  mysql: { readOnly: true },
-  postgres: { readOnly: true, isolationLevel: 'repeatable read' },
-  sqlite: {},
+const BEGIN_CONFIG: Record<Dialect, { read: Knex.TransactionConfig; write: Knex.TransactionConfig; locked: Knex.TransactionConfig }> = {
+  mysql: { read: { readOnly: true }, write: {}, locked: { isolationLevel: 'read committed' } },
+  postgres: { read: { readOnly: true, isolationLevel: 'repeatable read' }, write: {}, locked: {} },
+  sqlite: { read: {}, write: {}, locked: {} },
 };
 
 const RETRY_REASON: Partial<Record<DbErrorKind, RetryReason>> = {
@@ -32,34 +37,70 @@ const RETRY_REASON: Partial<Record<DbErrorKind, RetryReason>> = {
 };
 
 /**
- * Runs each unit of work as one transaction. Transient conflicts (deadlocks, lock-wait
- * timeouts, serialization failures, SQLite busy) re-run the whole unit with full-jitter
- * exponential back-off, so concurrent pipeline steps do not see ABORTED for what the server
- * can resolve itself. Persisting conflicts surface as ABORTED — the code MLMD clients retry.
+ * Where an attempt was when it failed. A connection lost before the unit's first statement,
+ * or anywhere in a read-only unit, loses nothing: the unit runs again on a fresh connection.
+ * Lost while committing, the outcome is unknown.
+ */
+type Phase = 'connecting' | 'beginning' | 'working' | 'committing';
+
+/** One transaction in flight, for aborting it from outside (cancelled call, shutdown). */
+interface InFlight {
+  connection: unknown;
+  phase: Phase;
+  abortReason?: MlmdError;
+}
+
+class AttemptFailed extends Error {
+  constructor(
+    /** The first error of the attempt: never the ROLLBACK's that followed it on a dead connection. */
+    readonly firstError: unknown,
+    readonly phase: Phase,
+  ) {
+    super('transaction attempt failed');
+  }
+}
+
+/**
+ * Runs each unit of work as one transaction on a connection of its own, and is the one place
+ * database failures become statuses:
+ * - the FIRST error of the unit is the one classified (once a connection dies, Knex's
+ *   ROLLBACK fails on it too, and that error must not replace the real one);
+ * - transient conflicts (deadlocks, lock-wait timeouts, serialization failures, SQLite busy,
+ *   TiDB write conflicts) re-run the whole unit with full-jitter exponential back-off, and
+ *   come back ABORTED only once retries are exhausted;
+ * - a lost connection re-runs the unit once on a fresh connection when nothing can have been
+ *   written (read-only units, or before the first statement), else it is UNAVAILABLE;
+ * - a unit whose caller is gone (`options.signal`) or that shutdown abandons has its
+ *   connection cut, so the database rolls it back and nothing it wrote commits.
+ * No SQL and no statement name ever reaches a message; INTERNAL is left for our own bugs.
  */
 export class TransactionRunner {
+  private readonly inFlight = new Set<InFlight>();
+
   constructor(
     private readonly knex: Knex,
     private readonly dialect: Dialect,
     private readonly observer: DatabaseObserver,
     private readonly insertIdStrategy: InsertIdStrategy,
+    private readonly timeouts?: DatabaseTimeouts,
     private readonly clock: () => number = Date.now,
   ) {}
 
   async run<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const readOnly = options.readOnly === true;
-    const config = readOnly ? READ_ONLY_CONFIG[this.dialect] : undefined;
+    let reconnected = false;
     for (let attempt = 1; ; attempt++) {
+      if (options.signal?.aborted) throw abortError(options.signal);
       const started = process.hrtime.bigint();
       const tally = new Map<WrittenEntityKind, number>();
       try {
-        const result = await this.knex.transaction(async (trx) => work(this.makeTx(trx, tally)), config);
+        const result = await this.attempt(work, options, tally);
         this.observer.transactionFinished('committed', seconds(started));
         for (const [kind, rows] of tally) this.observer.rowsWritten(kind, rows);
         return result;
-      } catch (error) {
+      } catch (failure) {
         this.observer.transactionFinished('rolled_back', seconds(started));
-        if (error instanceof RetryTransaction && !readOnly) {
+        const { firstError: error, phase } = failure instanceof AttemptFailed ? failure : new AttemptFailed(failure, 'working');
+        if (error instanceof RetryTransaction && !options.readOnly) {
           if (attempt >= MAX_ATTEMPTS) throw error.ifExhausted;
           this.observer.transactionRetried('lost_race');
           await sleep(backoffMs(attempt));
@@ -68,14 +109,80 @@ export class TransactionRunner {
         if (error instanceof RetryTransaction) throw error.ifExhausted;
         if (isMlmdError(error)) throw error;
         const kind = classifyDbError(this.dialect, error);
+        if (kind === 'connection' && !reconnected && !isPoolWait(error) && (options.readOnly || phase === 'connecting' || phase === 'beginning')) {
+          // Nothing of this unit reached the database: run it again on a fresh connection.
+          reconnected = true;
+          continue;
+        }
         // Read-only work meets no write conflicts; only SQLite's busy lock is worth waiting out.
-        const retryable = readOnly ? kind === 'busy' : isRetryable(kind);
+        const retryable = options.readOnly ? kind === 'busy' : isRetryable(kind);
         if (retryable && attempt < MAX_ATTEMPTS) {
           this.observer.transactionRetried(RETRY_REASON[kind] ?? 'deadlock');
           await sleep(backoffMs(attempt));
           continue;
         }
-        throw toMlmdError(kind, error);
+        throw toMlmdError(kind, error, { phase: options.readOnly ? 'working' : phase, timeouts: this.timeouts });
+      }
+    }
+  }
+
+  /**
+   * Shutdown past its grace: every transaction still open has its connection cut, so the
+   * database rolls it back, even one waiting for its COMMIT to be answered.
+   */
+  abortAll(reason: MlmdError): number {
+    for (const entry of this.inFlight) this.abort(entry, reason, true);
+    return this.inFlight.size;
+  }
+
+  private abort(entry: InFlight, reason: MlmdError, evenWhileCommitting: boolean): void {
+    entry.abortReason ??= reason;
+    if (entry.connection === undefined) return;
+    (entry.connection as Record<symbol, unknown>)[ABORT_REASON] = entry.abortReason;
+    // A COMMIT on its way is let finish for a caller who merely left: cutting it would not
+    // undo it reliably, only hide its outcome.
+    if (entry.phase !== 'committing' || evenWhileCommitting) severConnection(this.dialect, entry.connection, reason);
+  }
+
+  private async attempt<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions, tally: Map<WrittenEntityKind, number>): Promise<T> {
+    const entry: InFlight = { connection: undefined, phase: 'connecting' };
+    const signal = options.signal;
+    const onAbort = () => this.abort(entry, abortError(signal!), false);
+    this.inFlight.add(entry);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let firstError: unknown;
+    try {
+      try {
+        entry.connection = await this.knex.client.acquireConnection();
+      } catch (error) {
+        throw new AttemptFailed(entry.abortReason ?? error, entry.phase);
+      }
+      if (entry.abortReason) throw new AttemptFailed(entry.abortReason, entry.phase);
+      entry.phase = 'beginning';
+      try {
+        return await this.knex.transaction(
+          async (trx) => {
+            entry.phase = 'working';
+            try {
+              const result = await work(this.makeTx(trx, tally));
+              entry.phase = 'committing';
+              return result;
+            } catch (error) {
+              firstError ??= error;
+              throw error;
+            }
+          },
+          { ...BEGIN_CONFIG[this.dialect][options.readOnly ? 'read' : options.checksUnderLock ? 'locked' : 'write'], connection: entry.connection } as Knex.TransactionConfig,
+        );
+      } catch (error) {
+        throw new AttemptFailed(entry.abortReason ?? firstError ?? error, entry.phase);
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.inFlight.delete(entry);
+      if (entry.connection !== undefined) {
+        delete (entry.connection as Record<symbol, unknown>)[ABORT_REASON];
+        void Promise.resolve(this.knex.client.releaseConnection(entry.connection)).catch(() => undefined);
       }
     }
   }
@@ -96,9 +203,27 @@ export class TransactionRunner {
   }
 }
 
+/** Waiting for the pool already took its full time: a second wait would only double it. */
+function isPoolWait(error: unknown): boolean {
+  return /Timeout acquiring a connection/.test(driverMessageOf(error));
+}
+
+/** The status for a unit whose signal fired: the caller cancelled, its deadline passed, or shutdown. */
+function abortError(signal: AbortSignal): MlmdError {
+  const reason: unknown = signal.reason;
+  if (isMlmdError(reason)) return reason;
+  return new MlmdError(StatusCode.CANCELLED, 'The call was cancelled; its transaction was rolled back.');
+}
+
+interface FailureContext {
+  phase?: Phase;
+  timeouts?: DatabaseTimeouts;
+}
+
 /** The status upstream would give a database failure that the store did not handle itself. */
-export function toMlmdError(kind: DbErrorKind, error: unknown): MlmdError {
-  const message = driverMessage(error);
+export function toMlmdError(kind: DbErrorKind, error: unknown, context: FailureContext = {}): MlmdError {
+  const message = driverMessageOf(error);
+  const code = (error as { code?: string } | undefined)?.code;
   switch (kind) {
     case 'unique_violation':
       return alreadyExists(`Given node already exists: ${message}`);
@@ -106,23 +231,42 @@ export function toMlmdError(kind: DbErrorKind, error: unknown): MlmdError {
     case 'lock_timeout':
     case 'serialization':
     case 'busy':
-      return aborted(`Concurrent transactions conflicted and retries were exhausted: ${message}`);
-    case 'connection':
-      return unavailable(`The metadata database is unreachable: ${message}`);
+      return aborted(`Concurrent transactions conflicted and retries were exhausted; retry the call: ${message}`);
+    case 'too_large':
+      return invalidArgument(`A value is larger than the metadata database accepts: ${message}`);
+    case 'statement_timeout':
+      return new MlmdError(
+        StatusCode.DEADLINE_EXCEEDED,
+        `The metadata database stopped a statement at its time limit of ${seconds_(context.timeouts?.statementMs)} ` +
+          `(--db_statement_timeout_seconds): ${message}`,
+      );
+    case 'connection': {
+      const what =
+        code === 'MLMD_DB_NO_ANSWER'
+          ? `The metadata database did not answer within ${seconds_((context.timeouts?.statementMs ?? 0) + 2000)} ` +
+            `(--db_statement_timeout_seconds); its connection was dropped`
+          : /Timeout acquiring a connection/.test(message)
+            ? `No connection to the metadata database could be had within ${seconds_(
+                context.timeouts ? context.timeouts.connectMs + context.timeouts.statementMs : undefined,
+              )}: the database does not accept connections or all of them are busy`
+            : `The connection to the metadata database was lost or refused (${message})`;
+      const outcome =
+        context.phase === 'committing'
+          ? '; it was lost while committing, so the write may or may not have been applied: read before retrying it'
+          : '; nothing was written, retry the call';
+      return unavailable(what + outcome);
+    }
+    case 'access_denied':
+      return unavailable(`The metadata database refused our credentials: ${message}`);
+    case 'unknown_database':
+      return unavailable(`The metadata database does not exist: ${message}`);
     default:
       return internal(`Error when executing query: ${message}`);
   }
 }
 
-/**
- * Knex prefixes driver errors with the whole statement ("<sql> - <driver message>"). The
- * statement can be megabytes long and is ours, not the client's business: keep the driver's part.
- */
-function driverMessage(error: unknown): string {
-  const message = (error as Error)?.message ?? String(error);
-  const separator = message.lastIndexOf(' - ');
-  const driver = separator >= 0 && /^\s*(select|insert|update|delete|with|alter|create)\b/i.test(message) ? message.slice(separator + 3) : message;
-  return driver.length > 500 ? `${driver.slice(0, 500)}…` : driver;
+function seconds_(ms: number | undefined): string {
+  return ms === undefined ? 'its limit' : `${Math.round(ms / 100) / 10} s`;
 }
 
 function backoffMs(attempt: number): number {

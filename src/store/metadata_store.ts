@@ -2,6 +2,11 @@ import type { Database } from '../database/database';
 import { unimplemented } from '../errors';
 import { rpcWireName, type RequestOf, type ResponseOf, type RpcDefinition, type RpcMethod, type RpcTable } from './rpc';
 import { rpcRegistry } from './rpc_registry';
+import { checkValueSizes } from './values/value_size_limits';
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
 
 /**
  * MLMD semantics over one database: each call is one transaction (retried by the database
@@ -13,12 +18,22 @@ export class MetadataStore {
     private readonly rpcs: RpcTable = rpcRegistry,
   ) {}
 
-  async call<M extends RpcMethod>(method: M, request: RequestOf<M>): Promise<ResponseOf<M>> {
+  /**
+   * `options.signal` is the call's cancellation (client gone, deadline passed): the
+   * transaction is rolled back as soon as it fires, and its connection goes back to the pool.
+   */
+  async call<M extends RpcMethod>(method: M, request: RequestOf<M>, options: CallOptions = {}): Promise<ResponseOf<M>> {
     const definition = this.rpcs[method] as RpcDefinition<M> | undefined;
     if (!definition) {
       throw unimplemented(`${rpcWireName(method)} is not implemented.`);
     }
+    // Values the database cannot hold are refused before any SQL (writes only).
+    if (!definition.readOnly) checkValueSizes(this.db.dialect, request);
     // Rows written are tallied on the transaction and reported by the database layer on commit.
-    return this.db.transaction((tx) => definition.impl(tx, request), { readOnly: definition.readOnly });
+    return this.db.transaction((tx) => definition.impl(tx, request), {
+      readOnly: definition.readOnly,
+      checksUnderLock: definition.checksUnderLock,
+      signal: options.signal,
+    });
   }
 }

@@ -35,10 +35,14 @@ export interface RpcDefinition<M extends RpcMethod> {
    * conflicts (TransactionOptions.readOnly); writes may be re-run on deadlocks and lost races.
    */
   readOnly: boolean;
+  /** A check-then-write serialised by a lock (type creation): see TransactionOptions.checksUnderLock. */
+  checksUnderLock?: boolean;
 }
 
 /** A group of RPC implementations, one module per area (types, nodes, events, ...). */
 export type RpcTable = { [M in RpcMethod]?: RpcDefinition<M> };
 
 export const write = <M extends RpcMethod>(impl: RpcImpl<M>): RpcDefinition<M> => ({ impl, readOnly: false });
+/** A write whose check-then-write is serialised by a lock (type_write_lock.ts). */
+export const lockedWrite = <M extends RpcMethod>(impl: RpcImpl<M>): RpcDefinition<M> => ({ impl, readOnly: false, checksUnderLock: true });
 export const read = <M extends RpcMethod>(impl: RpcImpl<M>): RpcDefinition<M> => ({ impl, readOnly: true });

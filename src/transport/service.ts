@@ -6,6 +6,7 @@ import {
 import type { Logger } from '../observability/logger';
 import type { MetadataStore } from '../store/metadata_store';
 import { rpcWireName, type RpcMethod } from '../store/rpc';
+import { callCancellation } from './call_cancellation';
 import { toServiceError } from './error_status';
 
 /** The store as the transport sees it: one entry point for every RPC. */
@@ -25,14 +26,21 @@ export function metadataStoreService(store: RpcDispatcher, logger?: Logger): Met
     const rpc = rpcWireName(method);
     service[method] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       let pending: Promise<unknown>;
+      const cancellation = callCancellation(call);
       try {
-        pending = store.call(method, call.request as never);
+        pending = store.call(method, call.request as never, { signal: cancellation.signal });
       } catch (e) {
         pending = Promise.reject(e);
       }
       pending.then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(toServiceError(error, rpc, logger)),
+        (response) => {
+          cancellation.done();
+          callback(null, response);
+        },
+        (error: unknown) => {
+          cancellation.done();
+          callback(toServiceError(error, rpc, logger));
+        },
       );
     };
   }

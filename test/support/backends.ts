@@ -80,9 +80,14 @@ class Backend implements TestBackend {
  * Declares the same suite once per backend: `${title} [sqlite]`, `[mariadb]`, `[postgres]`.
  * A backend whose server is not installed (locally) is skipped, its reason in the title.
  */
-export function describeEachBackend(title: string, body: (backend: TestBackend) => void): void {
+export function describeEachBackend(
+  title: string,
+  body: (backend: TestBackend) => void,
+  /** The backends the suite applies to (e.g. only the network databases, for fault suites). */
+  only: readonly BackendName[] = BACKENDS,
+): void {
   const context = inject('testBackends');
-  for (const name of BACKENDS) {
+  for (const name of BACKENDS.filter((b) => only.includes(b))) {
     const info = context[name];
     if (!info.available) {
       describe.skip(`${title} [${name}] (skipped: ${info.reason})`, () => body(new Backend(name, context.scratchDir)));

@@ -36,6 +36,13 @@ export interface RunningServer {
   readonly info: ServerConnection;
   /** Stops the server and waits until its process has exited. */
   stop(): Promise<void>;
+  /**
+   * Kills the server abruptly (no clean shutdown, connections reset) and waits for
+   * its exit; `restart` brings it back on the same data and port. For fault tests on a
+   * dedicated server, never on the run's shared one.
+   */
+  kill(): Promise<void>;
+  restart(): Promise<void>;
 }
 
 /** Raised when a server binary is not installed; carries the Debian package that provides it. */
@@ -259,7 +266,7 @@ export async function startMariaDb(dir: string): Promise<RunningServer> {
     ].join('\n'),
   );
   const port = await freePort();
-  const child = startDaemon(
+  const launch = () => startDaemon(
     { credentials: [] },
     [
       mariadbd,
@@ -293,28 +300,60 @@ export async function startMariaDb(dir: string): Promise<RunningServer> {
     password: TEST_PASSWORD,
     socket,
   };
-  try {
-    await waitUntilReady(
-      child,
-      async () => {
-        const conn = await mysql.createConnection({ host: info.host, port, user: info.user, password: info.password });
-        try {
-          await conn.query('SELECT 1');
-        } finally {
-          await conn.end();
-        }
-      },
-      'mariadbd',
-      log,
-    );
-  } catch (e) {
-    child.kill('SIGKILL');
-    throw e;
-  }
-  return { info, ...stopper(child, 'SIGKILL') };
+  const ready = async (child: ChildProcess) => {
+    try {
+      await waitUntilReady(
+        child,
+        async () => {
+          const conn = await mysql.createConnection({ host: info.host, port, user: info.user, password: info.password });
+          try {
+            await conn.query('SELECT 1');
+          } finally {
+            await conn.end();
+          }
+        },
+        'mariadbd',
+        log,
+      );
+    } catch (e) {
+      child.kill('SIGKILL');
+      throw e;
+    }
+  };
+  return restartable(info, launch, ready, 'SIGKILL');
 }
 
-export async function startPostgres(dir: string): Promise<RunningServer> {
+/** stop/kill/restart around a daemon that `launch` starts and `ready` waits for. */
+async function restartable(
+  info: ServerConnection,
+  launch: () => ChildProcess,
+  ready: (child: ChildProcess) => Promise<void>,
+  stopSignal: NodeJS.Signals,
+  /** PostgreSQL: SIGQUIT, its crash-like immediate stop (a SIGKILLed postmaster leaves its backends). */
+  killSignal: NodeJS.Signals = 'SIGKILL',
+): Promise<RunningServer> {
+  let child = launch();
+  await ready(child);
+  let current = stopper(child, stopSignal);
+  return {
+    info,
+    stop: () => current.stop(),
+    async kill() {
+      await stopper(child, killSignal).stop();
+    },
+    async restart() {
+      child = launch();
+      current = stopper(child, stopSignal);
+      await ready(child);
+    },
+  };
+}
+
+/**
+ * `durableCommits`: keep synchronous_commit on, so that a commit the server acknowledged
+ * survives the server process being killed (fault tests); off by default, for speed.
+ */
+export async function startPostgres(dir: string, options: { durableCommits?: boolean } = {}): Promise<RunningServer> {
   const bin = findPostgresBin();
   if (!bin) throw new MissingServerBinary('postgres', 'postgresql', 'PostgreSQL (initdb/postgres)');
   const runAs = unprivilegedRunner();
@@ -346,7 +385,7 @@ export async function startPostgres(dir: string): Promise<RunningServer> {
     'initdb',
   );
   const port = await freePort();
-  const child = startDaemon(
+  const launch = () => startDaemon(
     runAs,
     [
       path.join(bin, 'postgres'),
@@ -364,7 +403,7 @@ export async function startPostgres(dir: string): Promise<RunningServer> {
       '-c',
       'fsync=off',
       '-c',
-      'synchronous_commit=off',
+      `synchronous_commit=${options.durableCommits ? 'on' : 'off'}`,
       '-c',
       'full_page_writes=off',
     ],
@@ -380,27 +419,29 @@ export async function startPostgres(dir: string): Promise<RunningServer> {
     password: TEST_PASSWORD,
     socket: dir,
   };
-  try {
-    await waitUntilReady(
-      child,
-      async () => {
-        const client = new pg.Client({ host: info.host, port, user: info.user, password: info.password, database: 'postgres' });
-        client.on('error', () => undefined);
-        await client.connect();
-        try {
-          await client.query('SELECT 1');
-        } finally {
-          await client.end();
-        }
-      },
-      'postgres',
-      log,
-    );
-  } catch (e) {
-    child.kill('SIGQUIT');
-    throw e;
-  }
-  return { info, ...stopper(child, 'SIGQUIT') };
+  const ready = async (child: ChildProcess) => {
+    try {
+      await waitUntilReady(
+        child,
+        async () => {
+          const client = new pg.Client({ host: info.host, port, user: info.user, password: info.password, database: 'postgres' });
+          client.on('error', () => undefined);
+          await client.connect();
+          try {
+            await client.query('SELECT 1');
+          } finally {
+            await client.end();
+          }
+        },
+        'postgres',
+        log,
+      );
+    } catch (e) {
+      child.kill('SIGQUIT');
+      throw e;
+    }
+  };
+  return restartable(info, launch, ready, 'SIGQUIT', 'SIGQUIT');
 }
 
 export interface DbServers {

@@ -1,16 +1,19 @@
-import { read, write, type RpcTable } from '../rpc';
+import { lockedWrite, read, type RpcTable } from '../rpc';
 import { getArtifactType, getContextType, getExecutionType } from './get_type_by_name';
 import { getArtifactTypesByExternalIds, getContextTypesByExternalIds, getExecutionTypesByExternalIds } from './get_types_by_external_ids';
 import { getArtifactTypesById, getContextTypesById, getExecutionTypesById } from './get_types_by_id';
 import { getArtifactTypes, getContextTypes, getExecutionTypes } from './list_types';
 import { putArtifactType, putContextType, putExecutionType, putTypes } from './put_types';
 
-/** The four type writes and twelve type reads (contract §4, §8.1, §8.2). */
+/**
+ * The four type writes (each a check-then-create under the type lock) and twelve type reads
+ * (contract §4, §8.1, §8.2).
+ */
 export const typeRpcs: RpcTable = {
-  putArtifactType: write<'putArtifactType'>(putArtifactType),
-  putExecutionType: write<'putExecutionType'>(putExecutionType),
-  putContextType: write<'putContextType'>(putContextType),
-  putTypes: write<'putTypes'>(putTypes),
+  putArtifactType: lockedWrite<'putArtifactType'>(putArtifactType),
+  putExecutionType: lockedWrite<'putExecutionType'>(putExecutionType),
+  putContextType: lockedWrite<'putContextType'>(putContextType),
+  putTypes: lockedWrite<'putTypes'>(putTypes),
   getArtifactType: read<'getArtifactType'>(getArtifactType),
   getExecutionType: read<'getExecutionType'>(getExecutionType),
   getContextType: read<'getContextType'>(getContextType),

@@ -1,0 +1,24 @@
+import { unavailable } from '../errors';
+import type { CallOptions } from '../store/metadata_store';
+import type { RequestOf, ResponseOf, RpcMethod } from '../store/rpc';
+import type { RpcDispatcher } from './service';
+
+/**
+ * Stands in for the store while start-up is still waiting for the database, so the gRPC port
+ * (and health, NOT_SERVING) can be up before the store exists: calls until then fail
+ * UNAVAILABLE, which clients retry; from `ready` on they go to the store.
+ */
+export class LateDispatcher implements RpcDispatcher {
+  private store: RpcDispatcher | undefined;
+
+  ready(store: RpcDispatcher): void {
+    this.store = store;
+  }
+
+  call<M extends RpcMethod>(method: M, request: RequestOf<M>, options?: CallOptions): Promise<ResponseOf<M>> {
+    if (!this.store) {
+      return Promise.reject(unavailable('The server is starting and waiting for its metadata database; retry shortly.'));
+    }
+    return this.store.call(method, request, options);
+  }
+}
