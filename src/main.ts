@@ -1,3 +1,6 @@
+import cluster from 'node:cluster';
+import { runPrimary } from './cluster/primary';
+import { joinCluster } from './cluster/worker_link';
 import { ConfigError, EXIT_USAGE, loadServerSettings, type ServerSettings } from './config';
 import { openDatabase, type Database } from './database';
 import { MetadataStoreServiceService } from './generated/ml_metadata/proto/metadata_store_service';
@@ -27,7 +30,11 @@ function fail(message: string, exitCode: number): never {
  * Opens the database, retrying while it answers ABORTED (another server initialising the
  * same schema), as upstream does --metadata_store_connection_retries times.
  */
-async function openWithRetries(settings: ServerSettings, logger: Logger, observer: Parameters<typeof openDatabase>[2]): Promise<Database> {
+async function openWithRetries(
+  settings: ServerSettings,
+  logger: Logger,
+  observer: Parameters<typeof openDatabase>[2],
+): Promise<Database> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await openDatabase(settings.database, { schema: settings.schema, poolMax: settings.dbPoolSize }, observer);
@@ -54,11 +61,48 @@ async function main(): Promise<void> {
   }
 
   const logger = createLogger({ level: settings.logLevel });
-  for (const warning of settings.warnings) logger.warn(warning);
+  if (settings.workers > 1 && cluster.isPrimary) {
+    for (const warning of settings.warnings) logger.warn(warning);
+    await runPrimary({
+      workers: settings.workers,
+      metricsPort: settings.metricsPort,
+      shutdownGraceMs: settings.shutdownGraceMs,
+      logger,
+      prepareDatabase: () => prepareDatabase(settings, logger),
+      onListening: (ports) => logListening(logger, ports),
+      fail,
+    });
+    return;
+  }
+  await serve(settings, logger);
+}
+
+/** Creates or checks the schema once for all workers, then lets go of the database. */
+async function prepareDatabase(settings: ServerSettings, logger: Logger): Promise<void> {
+  logDatabaseTarget(logger, settings.database);
+  let db: Database;
+  try {
+    db = await openWithRetries(settings, logger, undefined);
+  } catch (e) {
+    logger.error({ err: e }, 'cannot open the metadata database');
+    fail((e as Error)?.message ?? String(e), EXIT_STARTUP_FAILURE);
+  }
+  logSchemaVersion(logger, db.schemaVersion);
+  await db.close();
+}
+
+/**
+ * Serves gRPC from this process: alone, or as one worker of a multi-process server, which
+ * leaves the start-up lines, /metrics and signals to the primary.
+ */
+async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void> {
   const metrics = createMetrics();
+  const link = joinCluster(metrics.registry);
+  const logger = link ? rootLogger.child({ worker: link.workerId }) : rootLogger;
+  if (!link) for (const warning of settings.warnings) logger.warn(warning);
   setRowsWrittenSink(metrics.rowsWritten);
 
-  logDatabaseTarget(logger, settings.database);
+  if (!link) logDatabaseTarget(logger, settings.database);
   let db: Database;
   try {
     db = await openWithRetries(settings, logger, metrics.database);
@@ -67,7 +111,7 @@ async function main(): Promise<void> {
     fail((e as Error)?.message ?? String(e), EXIT_STARTUP_FAILURE);
   }
   metrics.database.observePool(knexPoolStats(db.knex));
-  logSchemaVersion(logger, db.schemaVersion);
+  if (!link) logSchemaVersion(logger, db.schemaVersion);
 
   let server: RunningServer;
   let metricsServer: MetricsServerHandle | null;
@@ -86,18 +130,23 @@ async function main(): Promise<void> {
       health: { ping: () => db.ping() },
       logger,
     });
-    metricsServer = await startMetricsServer(settings.metricsPort, metrics.registry).catch((e: Error) => {
-      throw new Error(`cannot serve metrics on port ${settings.metricsPort}: ${e.message} (choose another with --metrics_port, 0 = off)`);
-    });
+    metricsServer = link
+      ? null
+      : await startMetricsServer(settings.metricsPort, metrics.registry).catch((e: Error) => {
+          throw new Error(`cannot serve metrics on port ${settings.metricsPort}: ${e.message} (choose another with --metrics_port, 0 = off)`);
+        });
   } catch (e) {
     await db.close().catch(() => undefined);
     fail((e as Error).message, EXIT_STARTUP_FAILURE);
   }
-  logListening(logger, { grpcPort: server.port, metricsPort: metricsServer?.port ?? null });
+  if (link) link.reportListening(server.port);
+  else logListening(logger, { grpcPort: server.port, metricsPort: metricsServer?.port ?? null });
 
   let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
+  const stop = async (signal: NodeJS.Signals | 'primary', force = false) => {
     if (stopping) {
+      // A worker hears a terminal's Ctrl-C and its primary's request: only a real second signal forces.
+      if (signal === 'primary' && !force) return;
       logger.warn({ signal }, 'second signal; cancelling in-flight calls now');
       server.server.forceShutdown();
       return;
@@ -113,6 +162,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', (s) => void stop(s));
   process.on('SIGINT', (s) => void stop(s));
+  link?.onShutdownRequest((force) => void stop('primary', force));
 }
 
 main().catch((e: unknown) => {

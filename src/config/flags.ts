@@ -40,6 +40,7 @@ export interface Flags {
   db_pool_size: number;
   shutdown_grace_seconds: number;
   slow_rpc_ms: number;
+  workers: number;
 }
 
 type FlagName = keyof Flags;
@@ -182,6 +183,16 @@ export const FLAG_SPECS: Record<FlagName, FlagSpec> = {
     help: 'On SIGTERM/SIGINT, how long in-flight calls may take to finish before they are cancelled.',
   },
   slow_rpc_ms: { kind: 'int', default: 1000, min: 0, max: INT32_MAX, arg: 'ms', help: 'RPCs at least this slow are logged as warnings.' },
+  workers: {
+    kind: 'int',
+    default: 0,
+    min: 0,
+    max: 1024,
+    arg: 'n',
+    help:
+      'Server processes sharing the gRPC port (one metrics endpoint for all); 0 = one per CPU this process may use, ' +
+      '1 = a single process. An in-memory SQLite database always uses one.',
+  },
 };
 
 /**
