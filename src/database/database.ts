@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Dialect } from './config';
+import type { StableFacts } from './stable_facts';
 import type { TableName } from './tables';
 
 /**
@@ -19,11 +20,20 @@ export interface Tx {
    * statement where the database allows it, returning the new ids in row order.
    */
   insertReturningIds(table: TableName, rows: Record<string, unknown>[]): Promise<number[]>;
+  /** Facts about this database that never change once committed (see StableFacts). */
+  readonly stable: StableFacts;
 }
 
 export interface TransactionOptions {
   /** Read-only work may skip locking and retries; defaults to false. */
   readOnly?: boolean;
+  /**
+   * The work reads with at most one statement whose answer can change (plus, at most, reads of
+   * facts that never change once committed, such as a type's id): one statement is its own
+   * snapshot, so it runs on a pooled connection in autocommit mode, without the BEGIN and
+   * COMMIT round trips. Only for read-only work.
+   */
+  singleStatement?: boolean;
 }
 
 /** The process-wide handle on the metadata database: one connection pool, schema checked. */

@@ -5,6 +5,7 @@ import type { Tx, TransactionOptions } from './database';
 import { classifyDbError, isRetryable, type DbErrorKind } from './db_errors';
 import type { DatabaseObserver, RetryReason } from './observer';
 import { insertReturningIds, type InsertIdStrategy } from './insert_returning_ids';
+import { StableFacts } from './stable_facts';
 import { physicalTableName } from './tables';
 
 const MAX_ATTEMPTS = 6;
@@ -46,12 +47,17 @@ export class TransactionRunner {
     private readonly clock: () => number = Date.now,
   ) {}
 
+  private readonly stable = new StableFacts();
+
   async run<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    void options;
+    const autocommit = options.singleStatement === true && options.readOnly === true;
     for (let attempt = 1; ; attempt++) {
       const started = process.hrtime.bigint();
       try {
-        const result = await this.knex.transaction(async (trx) => work(this.makeTx(trx)));
+        const result = autocommit
+          ? // The pool stands in for a transaction: each statement takes a connection and commits alone.
+            await work(this.makeTx(this.knex as Knex.Transaction))
+          : await this.knex.transaction(async (trx) => work(this.makeTx(trx)));
         this.observer.transactionFinished('committed', seconds(started));
         return result;
       } catch (error) {
@@ -80,6 +86,7 @@ export class TransactionRunner {
       dialect,
       knex: trx,
       nowMs: this.clock(),
+      stable: this.stable,
       table: (name) => physicalTableName(dialect, name),
       insertReturningIds: (name, rows) =>
         insertReturningIds(trx, this.insertIdStrategy, physicalTableName(dialect, name), rows),

@@ -38,9 +38,21 @@ export async function loadNodeTypeSchemas(tx: Tx, kind: NodeKind, typeIds: reado
 
 /**
  * The id of the `kind` type named `name` with `version`; an absent or empty version means the
- * unversioned type (stored with NULL version), never "any version".
+ * unversioned type (stored with NULL version), never "any version". A found id is remembered
+ * for the database's lifetime (types are never deleted or renamed, and the lowest id of a name
+ * stays the lowest); a missing type is asked again every time. Callers never create types in
+ * the same transaction, so what is remembered was committed.
  */
 export async function findTypeId(tx: Tx, kind: NodeKind, name: string, version: string | undefined): Promise<number | undefined> {
+  const key = `type-id\u0000${kind}\u0000${name}\u0000${version || ''}`;
+  const known = tx.stable.get(key);
+  if (known !== undefined) return known;
+  const id = await lookUpTypeId(tx, kind, name, version);
+  if (id !== undefined) tx.stable.set(key, id);
+  return id;
+}
+
+async function lookUpTypeId(tx: Tx, kind: NodeKind, name: string, version: string | undefined): Promise<number | undefined> {
   const query = tx
     .knex(tx.table('Type'))
     .select('id')

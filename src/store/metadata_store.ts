@@ -33,7 +33,8 @@ export class MetadataStore {
     if (!definition) {
       throw unimplemented(`${rpcDisplayName(method)} is not implemented.`);
     }
-    const run = () => this.db.transaction((tx) => definition.impl(tx, request), { readOnly: definition.readOnly });
+    const singleStatement = definition.singleStatement?.(request) ?? false;
+    const run = () => this.db.transaction((tx) => definition.impl(tx, request), { readOnly: definition.readOnly, singleStatement });
     // Rows written are reported only once the transaction has committed.
     return definition.readOnly ? run() : countRowsWhenCommitted(run);
   }

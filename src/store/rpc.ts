@@ -23,10 +23,19 @@ export interface RpcDefinition<M extends RpcMethod> {
   impl: RpcImpl<M>;
   /** Reads run without write locks and are not retried as writes are. */
   readOnly: boolean;
+  /**
+   * For reads: whether this request is answered by one statement over data that can change
+   * (TransactionOptions.singleStatement), so it needs no transaction of its own.
+   */
+  singleStatement?: (request: RequestOf<M>) => boolean;
 }
 
 /** A group of RPC implementations, one module per area (types, nodes, events, ...). */
 export type RpcTable = { [M in RpcMethod]?: RpcDefinition<M> };
 
 export const write = <M extends RpcMethod>(impl: RpcImpl<M>): RpcDefinition<M> => ({ impl, readOnly: false });
-export const read = <M extends RpcMethod>(impl: RpcImpl<M>): RpcDefinition<M> => ({ impl, readOnly: true });
+export const read = <M extends RpcMethod>(impl: RpcImpl<M>, singleStatement?: (request: RequestOf<M>) => boolean): RpcDefinition<M> => ({
+  impl,
+  readOnly: true,
+  singleStatement,
+});

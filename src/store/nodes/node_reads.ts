@@ -2,6 +2,7 @@ import type { Tx } from '../../database/database';
 import type { ArtifactType, ListOperationOptions } from '../../generated/ml_metadata/proto/metadata_store';
 import { chunked } from '../../repositories/chunked';
 import { hydrateNodes, loadNodes, rowIdOf, selectNodeRows, type NodeMessages, type NodeRow } from '../../repositories/node_repository';
+import { readNodeByTypeAndName, readNodesOfType } from '../../repositories/node_read_statement';
 import { findTypeId } from '../../repositories/node_type_schema';
 import { invalidArgument, notFound } from '../errors';
 import { nodeTables, type NodeKind } from '../node_kind';
@@ -34,10 +35,7 @@ export async function nodesByType<K extends NodeKind>(
 ): Promise<NodePage<K>> {
   const typeId = await findTypeId(tx, kind, typeName ?? '', typeVersion);
   if (typeId === undefined) return { nodes: [] };
-  if (options === undefined) {
-    const rows = (await selectNodeRows(tx, kind).where('n.type_id', typeId).orderBy('n.id')) as NodeRow[];
-    return { nodes: await hydrateNodes(tx, kind, rows) };
-  }
+  if (options === undefined) return { nodes: await readNodesOfType(tx, kind, typeId) };
   const any = await tx.knex(tx.table(nodeTables(kind).node)).select('id').where('type_id', typeId).limit(1);
   if (any.length === 0) return { nodes: [] };
   const page = await listNodeIdPage(tx, nodeTables(kind).node, options, [(q) => q.where('n.type_id', typeId)]);
@@ -55,9 +53,7 @@ export async function nodeByTypeAndName<K extends NodeKind>(
   if (nodeName === undefined) return undefined;
   const typeId = await findTypeId(tx, kind, typeName ?? '', typeVersion);
   if (typeId === undefined) return undefined;
-  const rows = (await selectNodeRows(tx, kind).where('n.type_id', typeId).andWhere('n.name', nodeName)) as NodeRow[];
-  const [node] = await hydrateNodes(tx, kind, rows);
-  return node;
+  return readNodeByTypeAndName(tx, kind, typeId, nodeName);
 }
 
 /**
