@@ -1,11 +1,11 @@
 import type { Dialect } from '../database/config';
 import type { Tx } from '../database/database';
 import { physicalTableName } from '../database/tables';
-import type { Artifact, Context, Execution, Value } from '../generated/ml_metadata/proto/metadata_store';
+import type { Value } from '../generated/ml_metadata/proto/metadata_store';
 import { nodeTables, type NodeKind } from './node_kind';
 import { decodeValue, type StoredValueColumns } from './property_value_codec';
 import { chunked } from './chunked';
-import type { NodeMessage, NodeMessages, NodeRow } from './node_repository';
+import { nodeFromRow, type NodeMessage, type NodeMessages, type NodeRow } from './node_row';
 import { selectRows } from './select_rows';
 
 /**
@@ -22,36 +22,11 @@ interface JoinedRow extends NodeRow, StoredValueColumns {
   is_custom_property: boolean | number | string | null;
 }
 
-export type NodeFilter = 'ids' | 'typeAndName' | 'type';
-
 const KIND_COLUMNS: Record<NodeKind, string[]> = {
   artifact: ['uri', 'state'],
   execution: ['last_known_state'],
   context: [],
 };
-
-/** The message for one row, with presence exactly as upstream reads it (contract §2.5). */
-export function nodeFromRow(kind: NodeKind, row: NodeRow): NodeMessage {
-  const message: Artifact & Execution & Context = {
-    id: BigInt(row.id),
-    typeId: BigInt(row.type_id),
-    properties: {},
-    customProperties: {},
-    createTimeSinceEpoch: BigInt(row.create_time_since_epoch),
-    lastUpdateTimeSinceEpoch: BigInt(row.last_update_time_since_epoch),
-  };
-  if (row.type_name !== null) message.type = row.type_name;
-  if (row.name !== null) message.name = row.name;
-  if (row.external_id !== null) message.externalId = row.external_id;
-  if (kind === 'artifact') {
-    if (row.uri !== null && row.uri !== undefined) message.uri = row.uri;
-    if (row.state !== null && row.state !== undefined) message.state = Number(row.state);
-  }
-  if (kind === 'execution' && row.last_known_state !== null && row.last_known_state !== undefined) {
-    message.lastKnownState = Number(row.last_known_state);
-  }
-  return message;
-}
 
 const prefixes = new Map<string, string>();
 

@@ -3,33 +3,11 @@ import type { Tx } from '../database/database';
 import type { Artifact, Context, Execution, Value } from '../generated/ml_metadata/proto/metadata_store';
 import { nodeTables, type NodeKind } from './node_kind';
 import { chunked } from './chunked';
-import { nodeFromRow, readNodesByIds } from './node_read_statement';
+import { readNodesByIds } from './node_read_statement';
+import { nodeFromRow, type NodeMessage, type NodeMessages, type NodeRow } from './node_row';
 import { loadProperties } from './property_repository';
 
-/** The generated message of each node kind. */
-export interface NodeMessages {
-  artifact: Artifact;
-  execution: Execution;
-  context: Context;
-}
-export type NodeMessage = Artifact | Execution | Context;
-
-/** A node row joined with its type's name, as the drivers return it. */
-export interface NodeRow {
-  id: number | string;
-  type_id: number | string;
-  type_name: string | null;
-  name: string | null;
-  external_id: string | null;
-  create_time_since_epoch: number | string;
-  last_update_time_since_epoch: number | string;
-  /** Artifact only. */
-  uri?: string | null;
-  /** Artifact only. */
-  state?: number | string | null;
-  /** Execution only. */
-  last_known_state?: number | string | null;
-}
+export type { NodeMessages, NodeRow } from './node_row';
 
 const KIND_COLUMNS: Record<NodeKind, string[]> = {
   artifact: ['uri', 'state'],
@@ -57,15 +35,6 @@ export function selectNodeRows(tx: Tx, kind: NodeKind): Knex.QueryBuilder {
       'n.last_update_time_since_epoch',
       ...KIND_COLUMNS[kind].map((c) => `n.${c}`),
     );
-}
-
-/** Node rows by id (any order; missing ids absent), one statement per chunk of ids. */
-export async function loadNodeRows(tx: Tx, kind: NodeKind, ids: readonly number[]): Promise<NodeRow[]> {
-  const rows: NodeRow[] = [];
-  for (const chunk of chunked(ids)) {
-    rows.push(...((await selectNodeRows(tx, kind).whereIn('n.id', chunk)) as NodeRow[]));
-  }
-  return rows;
 }
 
 /**
