@@ -1,10 +1,8 @@
 import type { Tx } from '../database/database';
 import { NODE_TABLE, type NodeKind } from '../database/tables';
 import { buildFilteredIdsQuery, compileFilter, hasFilter } from '../filter';
-import { chunked } from './chunked';
+import { CANDIDATES_PER_STATEMENT, chunked } from './statement_limits';
 
-/** Candidate lists are split so bound parameters stay far below every backend's limit. */
-const CANDIDATES_PER_STATEMENT = 5000;
 
 /**
  * Ids of matching nodes in ascending order; with `candidates`, only among those; with `limit`,

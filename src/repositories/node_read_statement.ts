@@ -4,7 +4,7 @@ import { physicalTableName } from '../database/tables';
 import type { Value } from '../generated/ml_metadata/proto/metadata_store';
 import { nodeTables, type NodeKind } from './node_kind';
 import { decodeValue, type StoredValueColumns } from './property_value_codec';
-import { chunked } from './chunked';
+import { chunked } from './statement_limits';
 import { nodeFromRow, type NodeMessage, type NodeMessages, type NodeRow } from './node_row';
 import { selectRows } from './select_rows';
 

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Tx } from '../database/database';
 import type { Artifact, Context, Execution, Value } from '../generated/ml_metadata/proto/metadata_store';
 import { nodeTables, type NodeKind } from './node_kind';
-import { chunked } from './chunked';
+import { chunked } from './statement_limits';
 import { readNodeByTypeAndName, readNodesByIds, readNodesOfType } from './node_read_statement';
 import { nodeFromRow, type NodeMessage, type NodeMessages, type NodeRow } from './node_row';
 import { loadProperties } from './property_repository';
@@ -76,13 +76,6 @@ export const loadArtifacts = (tx: Tx, ids: readonly number[]): Promise<Artifact[
 export const loadExecutions = (tx: Tx, ids: readonly number[]): Promise<Execution[]> => loadNodes(tx, 'execution', ids);
 export const loadContexts = (tx: Tx, ids: readonly number[]): Promise<Context[]> => loadNodes(tx, 'context', ids);
 
-/**
- * The stored row id a wire id (int64) can name, or null when it cannot name any row: ids are
- * positive and far below 2^53, so a lossy Number() must never alias a huge id onto a real row.
- */
-export function rowIdOf(id: bigint): number | null {
-  return id >= 1n && id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : null;
-}
 
 /** Every node of `kind`, ascending id, hydrated. */
 export async function allNodes<K extends NodeKind>(tx: Tx, kind: K): Promise<NodeMessages[K][]> {

@@ -2,7 +2,7 @@ import type { Tx } from '../database/database';
 import { multiRowInsert } from '../database/multi_row_insert';
 import { SIMPLE_TYPES, TypeKind } from '../database/schema/simple_types';
 import type { ArtifactType, PropertyType } from '../generated/ml_metadata/proto/metadata_store';
-import { chunked } from './chunked';
+import { chunked, ROWS_PER_INSERT, TYPE_UPDATES_PER_STATEMENT } from './statement_limits';
 
 /** Type kinds and the built-in simple types, as the `Type` table stores them. */
 export { SIMPLE_TYPES, TypeKind };
@@ -220,7 +220,7 @@ export interface NewTypeRow {
 export async function insertTypes(tx: Tx, rows: readonly NewTypeRow[]): Promise<number[]> {
   const ids: number[] = [];
   // 2,000 rows of 7 columns stay under SQLite's 32,766 bound parameters.
-  for (const chunk of chunked(rows, 2_000)) ids.push(...(await insertTypeChunk(tx, chunk)));
+  for (const chunk of chunked(rows, ROWS_PER_INSERT.type)) ids.push(...(await insertTypeChunk(tx, chunk)));
   tx.recordRowsWritten('type', ids.length);
   return ids;
 }
@@ -248,14 +248,14 @@ export interface TypePropertyRow {
 
 /** Multi-row inserts, chunked so each statement stays under the parameter limits. */
 export async function insertTypeProperties(tx: Tx, rows: readonly TypePropertyRow[]): Promise<void> {
-  for (const chunk of chunked(rows, 3_000)) {
+  for (const chunk of chunked(rows, ROWS_PER_INSERT.typeProperty)) {
     const values = chunk.map((r) => ({ type_id: r.typeId, name: r.name, data_type: r.dataType }));
     await multiRowInsert(tx.knex, tx.dialect, tx.table('TypeProperty'), values);
   }
 }
 
 export async function insertParentTypes(tx: Tx, rows: readonly { typeId: number; parentTypeId: number }[]): Promise<void> {
-  for (const chunk of chunked(rows, 5_000)) {
+  for (const chunk of chunked(rows, ROWS_PER_INSERT.parentType)) {
     const values = chunk.map((r) => ({ type_id: r.typeId, parent_type_id: r.parentTypeId }));
     await multiRowInsert(tx.knex, tx.dialect, tx.table('ParentType'), values);
   }
@@ -263,7 +263,7 @@ export async function insertParentTypes(tx: Tx, rows: readonly { typeId: number;
 
 /** Sets external ids of existing types with one `UPDATE ... CASE` per chunk. */
 export async function updateTypeExternalIds(tx: Tx, updates: readonly { id: number; externalId: string }[]): Promise<void> {
-  for (const chunk of chunked(updates, 3_000)) {
+  for (const chunk of chunked(updates, TYPE_UPDATES_PER_STATEMENT)) {
     const cases = chunk.map(() => 'WHEN ? THEN ?').join(' ');
     const bindings = chunk.flatMap((u) => [u.id, u.externalId]);
     await tx

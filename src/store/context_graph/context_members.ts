@@ -1,7 +1,7 @@
 import type { ListOperationOptions } from '../../generated/ml_metadata/proto/metadata_store';
 import type { Tx } from '../../database/database';
 import { contextHasMembers, memberIdsOfContext, type MembershipEdge } from '../../repositories/edge_repository';
-import { storedIdOf } from '../../repositories/node_existence';
+import { storedIdOf } from '../../repositories/stored_ids';
 import { loadArtifacts, loadExecutions } from '../../repositories/node_repository';
 import { everythingOrOnePage } from '../paging/everything_or_one_page';
 import { listNodeIdPage } from '../paging/list_node_page';

@@ -6,10 +6,10 @@ import {
   nodeOfTypeNamed,
   nodesOfType,
   nodesWithExternalIdsHydrated,
-  rowIdOf,
   typeHasNodes,
   type NodeMessages,
 } from '../../repositories/node_repository';
+import { storedIds } from '../../repositories/stored_ids';
 import { findTypeId } from '../../repositories/node_type_schema';
 import { artifactTypesOf } from '../../repositories/type_repository';
 import { invalidArgument, notFound } from '../../errors';
@@ -19,7 +19,7 @@ import { everythingOrOnePage } from '../paging/everything_or_one_page';
 
 /** Nodes by id, ascending id (as upstream answers), duplicates collapsed, unknown ids skipped. */
 export async function nodesById<K extends NodeKind>(tx: Tx, kind: K, ids: readonly bigint[] | undefined): Promise<NodeMessages[K][]> {
-  const stored = (ids ?? []).map(rowIdOf).filter((id): id is number => id !== null);
+  const stored = storedIds(ids ?? []);
   const sorted = [...new Set(stored)].sort((a, b) => a - b);
   return loadNodes(tx, kind, sorted);
 }

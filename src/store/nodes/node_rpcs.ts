@@ -1,5 +1,5 @@
 import { invalidArgument } from '../../errors';
-import { MAX_IDS_PER_STATEMENT } from '../../repositories/chunked';
+import { MAX_IDS_PER_STATEMENT } from '../../repositories/statement_limits';
 import { read, write, type RpcTable } from '../rpc';
 import { artifactsByUris, nodeByTypeAndName, nodesByExternalIds, nodesById, nodesByType, typesOfArtifacts } from './node_reads';
 import { putNodes } from './put_nodes';
