@@ -1,3 +1,6 @@
+import cluster from 'node:cluster';
+import { runPrimary } from './cluster/primary';
+import { joinCluster } from './cluster/worker_link';
 import { ConfigError, EXIT_USAGE, loadServerSettings, type ServerSettings } from './config';
 import type { Database } from './database';
 import { openWhenReachable } from './database/open_when_reachable';
@@ -44,8 +47,33 @@ async function main(): Promise<void> {
   }
 
   const logger = createLogger({ level: settings.logLevel });
-  for (const warning of settings.warnings) logger.warn(warning);
+  if (settings.workers > 1 && cluster.isPrimary) {
+    for (const warning of settings.warnings) logger.warn(warning);
+    logDatabaseTarget(logger, settings.database);
+    await runPrimary({
+      workers: settings.workers,
+      metricsPort: settings.metricsPort,
+      shutdownGraceMs: settings.shutdownGraceMs,
+      logger,
+      onListening: (ports) => logListening(logger, ports),
+      fail,
+    });
+    return;
+  }
+  await serve(settings, logger);
+}
+
+/**
+ * Serves gRPC from this process: alone, or as one worker of a multi-process server, which
+ * leaves the start-up lines, /metrics and signals to the primary. Every worker opens the
+ * database itself (waiting for it as a single process does); the database-level init lock
+ * lets exactly one of them create or upgrade the schema.
+ */
+async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void> {
   const metrics = createMetrics();
+  const link = joinCluster(metrics.registry);
+  const logger = link ? rootLogger.child({ worker: link.workerId }) : rootLogger;
+  if (!link) for (const warning of settings.warnings) logger.warn(warning);
 
   // The gRPC port comes up early only when the database is not there on the first try, so
   // that health can say NOT_SERVING while start-up waits; calls meanwhile are UNAVAILABLE.
@@ -72,8 +100,10 @@ async function main(): Promise<void> {
     }).then((started) => (server = started)));
 
   let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
+  const stop = async (signal: NodeJS.Signals | 'primary', force = false) => {
     if (stopping) {
+      // A worker hears a terminal's Ctrl-C and its primary's request: only a real second signal forces.
+      if (signal === 'primary' && !force) return;
       logger.warn({ signal }, 'second signal; cancelling in-flight calls now');
       server?.server.forceShutdown();
       return;
@@ -100,8 +130,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', (s) => void stop(s));
   process.on('SIGINT', (s) => void stop(s));
+  link?.onShutdownRequest((force) => void stop('primary', force));
 
-  logDatabaseTarget(logger, settings.database);
+  if (!link) logDatabaseTarget(logger, settings.database);
   try {
     db = await openWhenReachable(
       settings.database,
@@ -139,13 +170,19 @@ async function main(): Promise<void> {
     return;
   }
   metrics.database.observePool(knexPoolStats(db.knex));
-  logSchemaVersion(logger, db.schemaVersion);
+  // One schema line per server: a worker's is written by the first worker only.
+  if (!link || link.workerId === 1) logSchemaVersion(logger, db.schemaVersion);
 
   try {
     dispatcher.ready(new MetadataStore(db));
     const grpc = await startGrpc();
     // Without waiting for the next periodic ping: SERVING as soon as the database is open.
     await grpc.health.check();
+    if (link) {
+      // The primary serves /metrics for every worker and writes the "serving" line.
+      link.reportListening(grpc.port);
+      return;
+    }
     metricsServer = await startMetricsServer(settings.metricsPort, metrics.registry).catch((e: Error) => {
       throw new Error(`cannot serve metrics on port ${settings.metricsPort}: ${e.message} (choose another with --metrics_port, 0 = off)`);
     });

@@ -43,6 +43,7 @@ export interface Flags {
   db_connect_timeout_seconds: number;
   db_statement_timeout_seconds: number;
   db_startup_timeout_seconds: number;
+  workers: number;
 }
 
 type FlagName = keyof Flags;
@@ -214,6 +215,16 @@ export const FLAG_SPECS: Record<FlagName, FlagSpec> = {
     help:
       'At start-up, how long to keep retrying (with back-off, logging each attempt) a database that cannot be ' +
       'reached, while gRPC health reports NOT_SERVING; then exit with the last error. 0 = try once.',
+  },
+  workers: {
+    kind: 'int',
+    default: 0,
+    min: 0,
+    max: 1024,
+    arg: 'n',
+    help:
+      'Server processes sharing the gRPC port (one metrics endpoint for all); 0 = one per CPU this process may use, ' +
+      '1 = a single process. An in-memory SQLite database always uses one.',
   },
 };
 

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import type { LevelWithSilent } from 'pino';
 import type { DatabaseConfig, DatabaseTimeouts, SchemaOptions } from '../database/config';
 import {
@@ -44,6 +45,8 @@ export interface ServerSettings {
   dbTimeouts: DatabaseTimeouts;
   /** How long start-up keeps retrying an unreachable database (--db_startup_timeout_seconds). */
   dbStartupTimeoutMs: number;
+  /** Server processes serving the gRPC port (1 = this process alone); --workers with 0 resolved. */
+  workers: number;
   /** Things worth telling the operator once a logger exists. */
   warnings: string[];
 }
@@ -67,10 +70,11 @@ export function settingsFromFlags(flags: Flags, warnings: string[] = [], env: No
     postgresPassword: env.MLMD_POSTGRES_PASSWORD,
     postgresSslPassword: env.MLMD_POSTGRES_SSLPASSWORD,
   };
+  const database = databaseConfigFromProto(source.connection, source.origin, warnings, secrets);
   return {
     grpcPort: flags.grpc_port,
     channelArguments: parseChannelArguments(flags.grpc_channel_arguments),
-    database: databaseConfigFromProto(source.connection, source.origin, warnings, secrets),
+    database,
     schema: schemaOptions(source.migration, source.origin),
     tls: source.ssl ? tlsSettings(source.ssl) : undefined,
     connectionRetries: flags.metadata_store_connection_retries,
@@ -84,8 +88,23 @@ export function settingsFromFlags(flags: Flags, warnings: string[] = [], env: No
       statementMs: Math.round(flags.db_statement_timeout_seconds * 1000),
     },
     dbStartupTimeoutMs: Math.round(flags.db_startup_timeout_seconds * 1000),
+    workers: workerCount(flags.workers, database, warnings),
     warnings,
   };
+}
+
+/**
+ * --workers resolved: 0 is the CPUs this process may use (its affinity and cgroup quota, as
+ * os.availableParallelism() reports them). A private in-memory SQLite database cannot be
+ * shared between processes, so it is always served by one.
+ */
+function workerCount(requested: number, database: DatabaseConfig, warnings: string[]): number {
+  const wanted = requested === 0 ? os.availableParallelism() : requested;
+  if (wanted > 1 && database.kind === 'sqlite' && database.filename === ':memory:') {
+    if (requested > 1) warnings.push(`--workers=${requested} ignored: an in-memory SQLite database is private to one process`);
+    return 1;
+  }
+  return wanted;
 }
 
 interface SelectedSource {

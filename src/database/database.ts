@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Dialect } from './config';
 import type { WrittenEntityKind } from './observer';
+import type { StableFacts } from './stable_facts';
 import type { TableName } from './tables';
 
 /**
@@ -20,6 +21,8 @@ export interface Tx {
    * statement where the database allows it, returning the new ids in row order.
    */
   insertReturningIds(table: TableName, rows: Record<string, unknown>[]): Promise<number[]>;
+  /** Facts about this database that never change once committed (see StableFacts). */
+  readonly stable: StableFacts;
   /**
    * Adds to this transaction's tally of rows written. The tally is reported to the
    * DatabaseObserver only when the transaction commits; an attempt that rolls back (bad input
@@ -53,6 +56,13 @@ export interface TransactionOptions {
    * the signal's reason when that is an MlmdError, else CANCELLED.
    */
   signal?: AbortSignal;
+  /**
+   * The work reads with at most one statement whose answer can change (plus, at most, reads of
+   * facts that never change once committed, such as a type's id): one statement is its own
+   * snapshot, so it runs on a pooled connection in autocommit mode, without the BEGIN and
+   * COMMIT round trips. Only for read-only work.
+   */
+  singleStatement?: boolean;
 }
 
 /** The process-wide handle on the metadata database: one connection pool, schema checked. */

@@ -7,6 +7,7 @@ import { severConnection } from './driver_connection';
 import { ABORT_REASON } from './driver_error_facts';
 import type { DatabaseObserver, RetryReason, WrittenEntityKind } from './observer';
 import { insertReturningIds, type InsertIdStrategy } from './insert_returning_ids';
+import { StableFacts } from './stable_facts';
 import { physicalTableName } from './tables';
 
 const MAX_ATTEMPTS = 6;
@@ -86,14 +87,20 @@ export class TransactionRunner {
     private readonly clock: () => number = Date.now,
   ) {}
 
+  private readonly stable = new StableFacts();
+
   async run<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     let reconnected = false;
+    const autocommit = options.readOnly === true && options.singleStatement === true;
     for (let attempt = 1; ; attempt++) {
       if (options.signal?.aborted) throw abortError(options.signal);
       const started = process.hrtime.bigint();
       const tally = new Map<WrittenEntityKind, number>();
       try {
-        const result = await this.attempt(work, options, tally);
+        const result = autocommit
+          ? // One statement is its own snapshot: the pool stands in for a transaction, without BEGIN and COMMIT.
+            await work(this.makeTx(this.knex as Knex.Transaction, tally))
+          : await this.attempt(work, options, tally);
         this.observer.transactionFinished('committed', seconds(started));
         for (const [kind, rows] of tally) this.observer.rowsWritten(kind, rows);
         return result;
@@ -193,6 +200,7 @@ export class TransactionRunner {
       dialect,
       knex: trx,
       nowMs: this.clock(),
+      stable: this.stable,
       table: (name) => physicalTableName(dialect, name),
       insertReturningIds: (name, rows) =>
         insertReturningIds(trx, this.insertIdStrategy, physicalTableName(dialect, name), rows),

@@ -1,6 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
+
+/** What /metrics serves: a registry, or the whole cluster's metrics gathered by the primary. */
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
 
 export interface MetricsServerHandle {
   /** The port actually bound (useful when 0 asked for an ephemeral one). */
@@ -15,7 +20,7 @@ export interface MetricsServerHandle {
  */
 export async function startMetricsServer(
   port: number,
-  registry: Registry,
+  registry: MetricsSource,
   host?: string,
 ): Promise<MetricsServerHandle | null> {
   if (port === 0) return null;
@@ -23,7 +28,7 @@ export async function startMetricsServer(
 }
 
 /** Binds exactly `port` (0 = any free port), for tests and tools. */
-export function listenMetricsServer(port: number, registry: Registry, host?: string): Promise<MetricsServerHandle> {
+export function listenMetricsServer(port: number, registry: MetricsSource, host?: string): Promise<MetricsServerHandle> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/metrics') {

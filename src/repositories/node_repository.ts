@@ -3,32 +3,11 @@ import type { Tx } from '../database/database';
 import type { Artifact, Context, Execution, Value } from '../generated/ml_metadata/proto/metadata_store';
 import { nodeTables, type NodeKind } from './node_kind';
 import { chunked } from './statement_limits';
+import { readNodeByTypeAndName, readNodesByIds, readNodesOfType } from './node_read_statement';
+import { nodeFromRow, type NodeMessage, type NodeMessages, type NodeRow } from './node_row';
 import { loadProperties } from './property_repository';
 
-/** The generated message of each node kind. */
-export interface NodeMessages {
-  artifact: Artifact;
-  execution: Execution;
-  context: Context;
-}
-export type NodeMessage = Artifact | Execution | Context;
-
-/** A node row joined with its type's name, as the drivers return it. */
-export interface NodeRow {
-  id: number | string;
-  type_id: number | string;
-  type_name: string | null;
-  name: string | null;
-  external_id: string | null;
-  create_time_since_epoch: number | string;
-  last_update_time_since_epoch: number | string;
-  /** Artifact only. */
-  uri?: string | null;
-  /** Artifact only. */
-  state?: number | string | null;
-  /** Execution only. */
-  last_known_state?: number | string | null;
-}
+export type { NodeMessages, NodeRow } from './node_row';
 
 const KIND_COLUMNS: Record<NodeKind, string[]> = {
   artifact: ['uri', 'state'],
@@ -58,45 +37,13 @@ export function selectNodeRows(tx: Tx, kind: NodeKind): Knex.QueryBuilder {
     );
 }
 
-/** Node rows by id (any order; missing ids absent), one statement per chunk of ids. */
-export async function loadNodeRows(tx: Tx, kind: NodeKind, ids: readonly number[]): Promise<NodeRow[]> {
-  const rows: NodeRow[] = [];
-  for (const chunk of chunked(ids)) {
-    rows.push(...((await selectNodeRows(tx, kind).whereIn('n.id', chunk)) as NodeRow[]));
-  }
-  return rows;
-}
-
-/** The message for one row, with presence exactly as upstream reads it (contract §2.5). */
-function messageFromRow(kind: NodeKind, row: NodeRow): NodeMessage {
-  const message: Artifact & Execution & Context = {
-    id: BigInt(row.id),
-    typeId: BigInt(row.type_id),
-    properties: {},
-    customProperties: {},
-    createTimeSinceEpoch: BigInt(row.create_time_since_epoch),
-    lastUpdateTimeSinceEpoch: BigInt(row.last_update_time_since_epoch),
-  };
-  if (row.type_name !== null) message.type = row.type_name;
-  if (row.name !== null) message.name = row.name;
-  if (row.external_id !== null) message.externalId = row.external_id;
-  if (kind === 'artifact') {
-    if (row.uri !== null && row.uri !== undefined) message.uri = row.uri;
-    if (row.state !== null && row.state !== undefined) message.state = Number(row.state);
-  }
-  if (kind === 'execution' && row.last_known_state !== null && row.last_known_state !== undefined) {
-    message.lastKnownState = Number(row.last_known_state);
-  }
-  return message;
-}
-
 /**
  * Fully hydrated nodes for `rows`: two statements per chunk whatever the number of nodes
  * or properties (the rows were one, the properties are one more). Output follows `rows`.
  */
 export async function hydrateNodes<K extends NodeKind>(tx: Tx, kind: K, rows: readonly NodeRow[]): Promise<NodeMessages[K][]> {
   if (rows.length === 0) return [];
-  const messages = rows.map((row) => messageFromRow(kind, row));
+  const messages = rows.map((row) => nodeFromRow(kind, row));
   const byId = new Map<number, NodeMessage>();
   for (const m of messages) byId.set(Number(m.id), m);
   for (const p of await loadProperties(tx, kind, [...byId.keys()])) {
@@ -110,16 +57,19 @@ export async function hydrateNodes<K extends NodeKind>(tx: Tx, kind: K, rows: re
 
 /**
  * Nodes by id in the order of `ids` (first occurrence; duplicates collapse, missing ids are
- * skipped), fully hydrated with `type`, properties and custom properties. A constant number
- * of statements: the node rows joined with Type, then all their property rows.
+ * skipped), fully hydrated with `type`, properties and custom properties. One statement per
+ * chunk of ids: the node rows joined with Type and with their property rows.
  */
 export async function loadNodes<K extends NodeKind>(tx: Tx, kind: K, ids: readonly number[]): Promise<NodeMessages[K][]> {
   const unique = [...new Set(ids.map(Number))];
   if (unique.length === 0) return [];
-  const rows = await loadNodeRows(tx, kind, unique);
-  const rank = new Map(unique.map((id, i) => [id, i]));
-  rows.sort((a, b) => rank.get(Number(a.id))! - rank.get(Number(b.id))!);
-  return hydrateNodes(tx, kind, rows);
+  const found = await readNodesByIds(tx, kind, unique);
+  const nodes: NodeMessages[K][] = [];
+  for (const id of unique) {
+    const node = found.get(id);
+    if (node !== undefined) nodes.push(node);
+  }
+  return nodes;
 }
 
 export const loadArtifacts = (tx: Tx, ids: readonly number[]): Promise<Artifact[]> => loadNodes(tx, 'artifact', ids);
@@ -135,8 +85,7 @@ export async function allNodes<K extends NodeKind>(tx: Tx, kind: K): Promise<Nod
 
 /** Every node of one type, ascending id, hydrated. */
 export async function nodesOfType<K extends NodeKind>(tx: Tx, kind: K, typeId: number): Promise<NodeMessages[K][]> {
-  const rows = (await selectNodeRows(tx, kind).where('n.type_id', typeId).orderBy('n.id')) as NodeRow[];
-  return hydrateNodes(tx, kind, rows);
+  return readNodesOfType(tx, kind, typeId);
 }
 
 /** Whether any node of `kind` has the type (one indexed probe). */
@@ -147,9 +96,7 @@ export async function typeHasNodes(tx: Tx, kind: NodeKind, typeId: number): Prom
 
 /** The node of one type with this name (at most one: (type_id, name) is unique), hydrated. */
 export async function nodeOfTypeNamed<K extends NodeKind>(tx: Tx, kind: K, typeId: number, name: string): Promise<NodeMessages[K] | undefined> {
-  const rows = (await selectNodeRows(tx, kind).where('n.type_id', typeId).andWhere('n.name', name)) as NodeRow[];
-  const [node] = await hydrateNodes(tx, kind, rows);
-  return node;
+  return readNodeByTypeAndName(tx, kind, typeId, name);
 }
 
 /** Nodes holding any of the (distinct) external ids, ascending id, hydrated. */

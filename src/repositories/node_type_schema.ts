@@ -1,6 +1,7 @@
 import type { Tx } from '../database/database';
 import { nodeTables, type NodeKind } from './node_kind';
 import { chunked } from './statement_limits';
+import { selectRows } from './select_rows';
 
 /** What node writes need to know about a type: its name and declared property types. */
 export interface NodeTypeSchema {
@@ -12,35 +13,53 @@ export interface NodeTypeSchema {
 
 /**
  * The types of `kind` among `typeIds` with their declared properties; ids of another kind or
- * of no type are absent. Two statements per chunk of ids however many types or properties.
+ * of no type are absent. One statement per chunk of ids (Type left-joined to TypeProperty),
+ * read afresh every time: another replica may have added properties meanwhile.
  */
 export async function loadNodeTypeSchemas(tx: Tx, kind: NodeKind, typeIds: readonly number[]): Promise<Map<number, NodeTypeSchema>> {
   const schemas = new Map<number, NodeTypeSchema>();
-  const unique = [...new Set(typeIds)];
-  for (const ids of chunked(unique)) {
-    const rows = (await tx
-      .knex(tx.table('Type'))
-      .select('id', 'name')
-      .whereIn('id', ids)
-      .andWhere('type_kind', nodeTables(kind).typeKind)) as { id: number | string; name: string }[];
-    for (const r of rows) schemas.set(Number(r.id), { id: Number(r.id), name: r.name, properties: new Map() });
-  }
-  const found = [...schemas.keys()];
-  for (const ids of chunked(found)) {
-    const props = (await tx
-      .knex(tx.table('TypeProperty'))
-      .select('type_id', 'name', 'data_type')
-      .whereIn('type_id', ids)) as { type_id: number | string; name: string; data_type: number | string | null }[];
-    for (const p of props) schemas.get(Number(p.type_id))?.properties.set(p.name, Number(p.data_type ?? 0));
+  const q = tx.dialect === 'mysql' ? '`' : '"';
+  const type = `${q}${tx.table('Type')}${q}`;
+  const property = `${q}${tx.table('TypeProperty')}${q}`;
+  for (const ids of chunked([...new Set(typeIds)])) {
+    const sql =
+      `SELECT t.${q}id${q}, t.${q}name${q}, p.${q}name${q} AS ${q}property_name${q}, p.${q}data_type${q} ` +
+      `FROM ${type} t LEFT JOIN ${property} p ON p.${q}type_id${q} = t.${q}id${q} ` +
+      `WHERE t.${q}id${q} IN (${'?,'.repeat(ids.length - 1)}?) AND t.${q}type_kind${q} = ?`;
+    const rows = await selectRows<{ id: number | string; name: string; property_name: string | null; data_type: number | string | null }>(tx, sql, [
+      ...ids,
+      nodeTables(kind).typeKind,
+    ]);
+    for (const r of rows) {
+      const id = Number(r.id);
+      let schema = schemas.get(id);
+      if (schema === undefined) {
+        schema = { id, name: r.name, properties: new Map() };
+        schemas.set(id, schema);
+      }
+      if (r.property_name !== null) schema.properties.set(r.property_name, Number(r.data_type ?? 0));
+    }
   }
   return schemas;
 }
 
 /**
  * The id of the `kind` type named `name` with `version`; an absent or empty version means the
- * unversioned type (stored with NULL version), never "any version".
+ * unversioned type (stored with NULL version), never "any version". A found id is remembered
+ * for the database's lifetime (types are never deleted or renamed, and the lowest id of a name
+ * stays the lowest); a missing type is asked again every time. Callers never create types in
+ * the same transaction, so what is remembered was committed.
  */
 export async function findTypeId(tx: Tx, kind: NodeKind, name: string, version: string | undefined): Promise<number | undefined> {
+  const key = `type-id\u0000${kind}\u0000${name}\u0000${version || ''}`;
+  const known = tx.stable.get(key);
+  if (known !== undefined) return known;
+  const id = await lookUpTypeId(tx, kind, name, version);
+  if (id !== undefined) tx.stable.set(key, id);
+  return id;
+}
+
+async function lookUpTypeId(tx: Tx, kind: NodeKind, name: string, version: string | undefined): Promise<number | undefined> {
   const query = tx
     .knex(tx.table('Type'))
     .select('id')

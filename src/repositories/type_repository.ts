@@ -31,6 +31,16 @@ export interface TypeRecord {
 export interface TypeLoadOptions {
   /** Also read `ParentType` (one more statement per chunk); needed only to report base_type. */
   withParents?: boolean;
+  /**
+   * Read the latest committed rows with shared locks (MySQL's `LOCK IN SHARE MODE`), not the
+   * transaction's snapshot: for writers that took the type lock after their first read.
+   */
+  lockingReads?: boolean;
+}
+
+/** Makes a read a locking read where asked and supported (MySQL/MariaDB). */
+function maybeLocking<Q extends { forShare(): Q }>(tx: Tx, query: Q, lockingReads: boolean | undefined): Q {
+  return lockingReads && tx.dialect === 'mysql' ? query.forShare() : query;
 }
 
 interface TypeRow {
@@ -64,11 +74,11 @@ function recordFromRow(row: TypeRow): TypeRecord {
 async function attachDetails(tx: Tx, records: Map<number, TypeRecord>, options: TypeLoadOptions): Promise<void> {
   const ids = [...records.keys()];
   for (const chunk of chunked(ids)) {
-    const props = (await tx
-      .knex(tx.table('TypeProperty'))
-      .select('type_id', 'name', 'data_type')
-      .whereIn('type_id', chunk)
-      .orderBy(['type_id', 'name'])) as { type_id: number | string; name: string; data_type: number | string | null }[];
+    const props = (await maybeLocking(
+      tx,
+      tx.knex(tx.table('TypeProperty')).select('type_id', 'name', 'data_type').whereIn('type_id', chunk).orderBy(['type_id', 'name']),
+      options.lockingReads,
+    )) as { type_id: number | string; name: string; data_type: number | string | null }[];
     for (const p of props) records.get(Number(p.type_id))?.properties.set(p.name, Number(p.data_type ?? 0) as PropertyType);
   }
   if (!options.withParents) return;
@@ -76,12 +86,16 @@ async function attachDetails(tx: Tx, records: Map<number, TypeRecord>, options: 
   const parentType = tx.table('ParentType');
   const type = tx.table('Type');
   for (const chunk of chunked(ids)) {
-    const parents = (await tx
-      .knex(parentType)
-      .join(type, `${type}.id`, `${parentType}.parent_type_id`)
-      .select(`${parentType}.type_id as type_id`, `${parentType}.parent_type_id as parent_id`, `${type}.name as parent_name`)
-      .whereIn(`${parentType}.type_id`, chunk)
-      .orderBy([`${parentType}.type_id`, `${parentType}.parent_type_id`])) as {
+    const parents = (await maybeLocking(
+      tx,
+      tx
+        .knex(parentType)
+        .join(type, `${type}.id`, `${parentType}.parent_type_id`)
+        .select(`${parentType}.type_id as type_id`, `${parentType}.parent_type_id as parent_id`, `${type}.name as parent_name`)
+        .whereIn(`${parentType}.type_id`, chunk)
+        .orderBy([`${parentType}.type_id`, `${parentType}.parent_type_id`]),
+      options.lockingReads,
+    )) as {
       type_id: number | string;
       parent_id: number | string;
       parent_name: string;
@@ -131,7 +145,7 @@ export async function findTypesByNames(
   for (const chunk of chunked([...new Set(names)])) {
     const query = tx.knex(tx.table('Type')).select(TYPE_COLUMNS).whereIn('name', chunk).orderBy('id');
     if (kind !== undefined) query.andWhere('type_kind', kind);
-    rows.push(...((await query) as TypeRow[]));
+    rows.push(...((await maybeLocking(tx, query, options.lockingReads)) as TypeRow[]));
   }
   return [...(await recordsFromRows(tx, rows, options)).values()].sort((a, b) => a.id - b.id);
 }
@@ -177,13 +191,15 @@ export async function findTypesByExternalIds(
 export async function findTypeIdsByExternalIds(
   tx: Tx,
   externalIds: readonly string[],
+  options: Pick<TypeLoadOptions, 'lockingReads'> = {},
 ): Promise<{ id: number; kind: TypeKind; externalId: string }[]> {
   const found: { id: number; kind: TypeKind; externalId: string }[] = [];
   for (const chunk of chunked([...new Set(externalIds)])) {
-    const rows = (await tx
-      .knex(tx.table('Type'))
-      .select('id', 'type_kind', 'external_id')
-      .whereIn('external_id', chunk)) as { id: number | string; type_kind: number | string; external_id: string }[];
+    const rows = (await maybeLocking(
+      tx,
+      tx.knex(tx.table('Type')).select('id', 'type_kind', 'external_id').whereIn('external_id', chunk),
+      options.lockingReads,
+    )) as { id: number | string; type_kind: number | string; external_id: string }[];
     for (const r of rows) found.push({ id: Number(r.id), kind: Number(r.type_kind) as TypeKind, externalId: r.external_id });
   }
   return found;

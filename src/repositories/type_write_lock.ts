@@ -22,9 +22,9 @@ function identityHash(identity: TypeIdentity): number {
  * Makes concurrent upserts of the same (kind, name, version) run one after the other, so two
  * clients creating a new type at the same moment get one type, not two (upstream's `Type`
  * table has no unique key for this, and its check-then-insert duplicates under races).
- * Must be the transaction's FIRST statement: on MySQL/MariaDB (REPEATABLE READ) the snapshot
- * is taken by the first plain read, which must come after the lock so it sees the winner's row.
- * Held until commit or rollback. One statement whatever the number of identities.
+ * On MySQL/MariaDB (REPEATABLE READ) plain reads keep the snapshot of the transaction's first
+ * read, so reads made after the lock to decide what to write must be locking reads (which see
+ * the winner's rows). Held until commit or rollback. One statement whatever the number of identities.
  *
  * - PostgreSQL: transaction-scoped advisory locks, one per identity hash, taken in sorted order.
  * - MySQL/MariaDB: a row lock on the single MLMDEnv row (GET_LOCK would outlive a rolled-back

@@ -80,20 +80,59 @@ export async function upsertTypes(tx: Tx, entries: readonly TypeUpsertEntry[], o
   if (!options.allFieldsMatch) throw unimplemented('Must match all fields.');
   if (entries.length === 0) return [];
 
+  // Re-registering stored, unchanged types (every TFX and Kubeflow launch does) only reads, and
+  // takes no lock: what it answers (ids, compatibility) never changes once committed.
+  let results: WorkingType[] | undefined;
+  try {
+    results = await planUpserts(tx, entries, options, false);
+  } catch {
+    // An answer from unlocked reads may be out of date (an external id moved on meanwhile):
+    // only the locked pass below may fail the call.
+  }
+  if (results !== undefined && !results.some(needsWrite)) return results.map((w) => w.id!);
+
+  // SQLite serialises writers itself: a plan made on a snapshot another writer has since
+  // changed cannot commit (SQLITE_BUSY_SNAPSHOT, retried whole), so it stands as it is.
+  if (results !== undefined && tx.dialect === 'sqlite') {
+    await writeChanges(tx, [...new Set(results)]);
+    return results.map((w) => w.id!);
+  }
+  // Something must change: serialise with other writers of the same types, then plan again on
+  // what is committed now (locking reads on MySQL, whose plain reads keep the first snapshot).
   const named = entries.filter((e) => e.type.name);
   await lockTypeIdentities(
     tx,
     named.map((e) => ({ kind: e.spec.kind, name: e.type.name!, version: e.type.version || undefined })),
   );
+  results = await planUpserts(tx, entries, options, tx.dialect === 'mysql');
+  await writeChanges(tx, [...new Set(results)]);
+  return results.map((w) => w.id!);
+}
 
+/** Whether upserting left `w` different from what is stored. */
+function needsWrite(w: WorkingType): boolean {
+  return w.id === undefined || w.addedProperties.size > 0 || w.newParentIds.length > 0 || w.externalIdChanged;
+}
+
+/**
+ * Every entry's type as the request leaves it, from what is stored (read with locking reads
+ * when `lockingReads`) and the entries before it; no writes. Throws what upstream answers.
+ */
+async function planUpserts(
+  tx: Tx,
+  entries: readonly TypeUpsertEntry[],
+  options: TypeUpsertOptions,
+  lockingReads: boolean,
+): Promise<WorkingType[]> {
+  const named = entries.filter((e) => e.type.name);
   const names = new Set(named.map((e) => e.type.name!));
   for (const e of entries) {
     const baseName = e.type.baseType === undefined ? undefined : e.spec.baseTypeNames.get(e.type.baseType);
     if (baseName !== undefined) names.add(baseName);
   }
-  const stored = names.size > 0 ? await findTypesByNames(tx, [...names], undefined, { withParents: true }) : [];
+  const stored = names.size > 0 ? await findTypesByNames(tx, [...names], undefined, { withParents: true, lockingReads }) : [];
   const externalIds = entries.flatMap((e) => (e.type.externalId === undefined ? [] : [e.type.externalId]));
-  const holders = externalIds.length > 0 ? await findTypeIdsByExternalIds(tx, externalIds) : [];
+  const holders = externalIds.length > 0 ? await findTypeIdsByExternalIds(tx, externalIds, { lockingReads }) : [];
 
   const comparable = (text: string) => textComparisonKey(tx.dialect, text);
   const identityKey = (kind: TypeKind, name: string, version: string | undefined) =>
@@ -220,9 +259,7 @@ export async function upsertTypes(tx: Tx, entries: readonly TypeUpsertEntry[], o
     applyBaseType(working, type.baseType, spec, simpleTypeId);
     results.push(working);
   }
-
-  await writeChanges(tx, [...new Set(results)]);
-  return results.map((w) => w.id!);
+  return results;
 }
 
 /** base_type handling (contract §4.6): link once; never change or remove a link. */

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { MLMD_MIGRATIONS } from '../../../migrations';
+import { openDatabase, type Database } from '../../../src/database';
+import { PropertyType } from '../../../src/generated/ml_metadata/proto/metadata_store';
+import { MetadataStore } from '../../../src/store/metadata_store';
+import { describeEachBackend } from '../../support/backends';
+import { statementsDuring, uniqueName } from '../../support/store_assertions';
+
+/**
+ * Hot reads in one statement, and two replicas (two pools, as two server processes) on one
+ * database: what one remembers about types must never hide what the other changed.
+ */
+describeEachBackend('single-statement reads and replicas sharing a database', (backend) => {
+  let a: { db: Database; store: MetadataStore };
+  let b: { db: Database; store: MetadataStore };
+  beforeAll(async () => {
+    const config = await backend.freshDatabaseConfig();
+    const open = async () => {
+      const db = await openDatabase(config, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS, poolMax: 4 });
+      return { db, store: new MetadataStore(db) };
+    };
+    a = await open();
+    b = await open();
+  });
+  afterAll(async () => {
+    await a?.db.close();
+    await b?.db.close();
+  });
+
+  it('GetContextByTypeAndName and GetArtifactsByID are one statement each, with no BEGIN/COMMIT', async () => {
+    const name = uniqueName('run');
+    const { typeId } = await a.store.call('putContextType', { contextType: { name, properties: { p: PropertyType.STRING } } });
+    await a.store.call('putContexts', { contexts: [{ typeId, name: 'c1', properties: { p: { stringValue: 'x' } }, customProperties: { q: { intValue: 7n } } }] });
+    const first = await statementsDuring(a.db, () => a.store.call('getContextByTypeAndName', { typeName: name, contextName: 'c1' }));
+    // The first lookup of the type's id, then the context with its type name and properties.
+    expect(first.sql).toHaveLength(2);
+    const again = await statementsDuring(a.db, () => a.store.call('getContextByTypeAndName', { typeName: name, contextName: 'c1' }));
+    expect(again.sql).toHaveLength(1);
+    expect(again.result.context).toMatchObject({ name: 'c1', type: name, properties: { p: { stringValue: 'x' } }, customProperties: { q: { intValue: 7n } } });
+
+    const { typeId: artifactType } = await a.store.call('putArtifactType', { artifactType: { name: uniqueName('a'), properties: { n: PropertyType.INT } } });
+    const { artifactIds = [] } = await a.store.call('putArtifacts', {
+      artifacts: [{ typeId: artifactType, uri: '/a', properties: { n: { intValue: 1n } } }, { typeId: artifactType, uri: '/b' }],
+    });
+    const byId = await statementsDuring(a.db, () => a.store.call('getArtifactsById', { artifactIds: [artifactIds[1], artifactIds[0], 999_999n] }));
+    expect(byId.sql).toHaveLength(1);
+    expect(byId.result.artifacts!.map((x) => [x.id, x.uri, x.properties])).toEqual([
+      [artifactIds[0], '/a', { n: { intValue: 1n } }],
+      [artifactIds[1], '/b', {}],
+    ]);
+  });
+
+  it('a type another replica creates after a miss is found, and properties it adds are never served stale', async () => {
+    const name = uniqueName('late');
+    expect((await a.store.call('getContextByTypeAndName', { typeName: name, contextName: 'c' })).context).toBeUndefined();
+    const { typeId } = await b.store.call('putContextType', { contextType: { name, properties: { p: PropertyType.STRING } } });
+    await b.store.call('putContexts', { contexts: [{ typeId, name: 'c', properties: { p: { stringValue: 'v1' } } }] });
+    expect((await a.store.call('getContextByTypeAndName', { typeName: name, contextName: 'c' })).context?.properties).toEqual({ p: { stringValue: 'v1' } });
+
+    // Replica B evolves the type; replica A (which remembers only the id) must accept the new property.
+    await b.store.call('putContextType', { contextType: { name, properties: { p: PropertyType.STRING, q: PropertyType.INT } }, canAddFields: true });
+    const [stored] = (await a.store.call('getContextsByType', { typeName: name })).contexts!;
+    await a.store.call('putContexts', { contexts: [{ ...stored, properties: { ...stored.properties, q: { intValue: 3n } } }] });
+    const read = await b.store.call('getContextByTypeAndName', { typeName: name, contextName: 'c' });
+    expect(read.context?.properties).toEqual({ p: { stringValue: 'v1' }, q: { intValue: 3n } });
+  });
+});
