@@ -3,7 +3,7 @@ import type { Tx } from '../database/database';
 import type { NodeKind, ResolvedFilter } from './ast';
 import { parseFilter } from './parser';
 import { resolveFilter } from './resolver';
-import { buildFilteredIdsQuery, planJoins } from './sql_translation';
+import { buildFilteredIdsQuery, planJoins, restrictToFilter } from './sql_translation';
 
 /**
  * The filter_query language (contract §10): the one entry point for the list RPCs and lineage.
@@ -46,11 +46,9 @@ export function filterRestriction(
   kind: NodeKind,
   text: string | undefined,
 ): ((query: Knex.QueryBuilder) => void) | undefined {
-  const ids = filteredIdsQuery(tx, kind, text);
-  if (!ids) return undefined;
-  return (query) => {
-    query.whereIn('n.id', ids);
-  };
+  if (!hasFilter(text)) return undefined;
+  const compiled = compileFilter(kind, text);
+  return (query) => restrictToFilter(tx, compiled, query, 'n');
 }
 
 /** Candidate lists are split so bound parameters stay far below every backend's limit. */
