@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { aborted, alreadyExists, internal, isMlmdError, MlmdError, unavailable } from '../store/errors';
+import { aborted, alreadyExists, internal, isMlmdError, MlmdError, unavailable } from '../errors';
 import type { Dialect } from './config';
 import type { Tx, TransactionOptions } from './database';
 import { classifyDbError, isRetryable, type DbErrorKind } from './db_errors';

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Tx } from '../database/database';
-import { nodeTables, type NodeKind } from '../store/node_kind';
+import { nodeTables, type NodeKind } from './node_kind';
 import { chunked } from './chunked';
 import { rowsPerStatement } from './node_statement_limits';
 import { recordRowsWritten } from '../observability/rows_written';

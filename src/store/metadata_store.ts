@@ -1,7 +1,7 @@
 import type { Database } from '../database/database';
 import { MetadataStoreServiceService } from '../generated/ml_metadata/proto/metadata_store_service';
 import { countRowsWhenCommitted } from '../observability/rows_written';
-import { unimplemented } from './errors';
+import { unimplemented } from '../errors';
 import type { RequestOf, ResponseOf, RpcDefinition, RpcMethod, RpcTable } from './rpc';
 import { rpcRegistry } from './rpc_registry';
 

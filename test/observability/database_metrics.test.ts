@@ -4,8 +4,9 @@ import { openDatabase } from '../../src/database/open_database';
 import { knexPoolStats } from '../../src/observability/database_metrics';
 import { createMetrics, type MlmdMetrics } from '../../src/observability/metrics';
 import { countRowsWhenCommitted, recordRowsWritten, setRowsWrittenSink } from '../../src/observability/rows_written';
-import { invalidArgument } from '../../src/store/errors';
+import { invalidArgument } from '../../src/errors';
 import { parsePrometheusText, sampleValue } from './prometheus_text';
+import { MLMD_MIGRATIONS } from '../../migrations';
 
 async function samples(metrics: MlmdMetrics) {
   return parsePrometheusText(await metrics.registry.metrics());
@@ -20,7 +21,7 @@ describe('database metrics from a real SQLite database', () => {
     metrics = createMetrics({ processMetrics: false });
     db = await openDatabase(
       { kind: 'sqlite', filename: ':memory:' },
-      { schema: { enableUpgrade: false, downgradeToVersion: -1 } },
+      { schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS },
       metrics.database,
     );
     metrics.database.observePool(knexPoolStats(db.knex));

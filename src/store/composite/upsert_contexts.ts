@@ -5,7 +5,7 @@ import type { Context } from '../../generated/ml_metadata/proto/metadata_store';
 import { existingNodeIds, storedIdOf } from '../../repositories/node_existence';
 import { matchNodesByTypeAndName } from '../../repositories/node_key_match';
 import { nodesWithTypeAndNames } from '../../repositories/node_write_repository';
-import { aborted, invalidArgument, isMlmdError, notFound, StatusCode, type MlmdError } from '../errors';
+import { aborted, invalidArgument, isMlmdError, notFound, StatusCode, type MlmdError } from '../../errors';
 import { putNodes } from '../nodes/put_nodes';
 import { collationKey } from './collation_key';
 

@@ -11,7 +11,7 @@ import {
   type TypePropertyRow,
 } from '../../repositories/type_repository';
 import { lockTypeIdentities } from '../../repositories/type_write_lock';
-import { alreadyExists, internal, invalidArgument, unimplemented } from '../errors';
+import { alreadyExists, internal, invalidArgument, unimplemented } from '../../errors';
 import { structTypeToJson } from './struct_type_json';
 import { ARTIFACT_TYPES, CONTEXT_TYPES, EXECUTION_TYPES, type TypeKindSpec } from './type_kind_spec';
 import type { TypeMessage } from './type_message';
