@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import { MLMD_MIGRATIONS } from '../../migrations';
 import { openDatabase, type DatabaseConfig } from '../../src/database';
 import { startDbServers, type DbServers, type ServerConnection } from '../../test/support/db_servers';
 import { populate, type PopulationShape } from './kubeflow_population';
@@ -78,7 +79,7 @@ function locationFor(backend: 'sqlite' | 'mariadb', runs: number, workdir: strin
 
 async function build(location: Location, shape: PopulationShape): Promise<number> {
   const started = Date.now();
-  const db = await openDatabase(location.config, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, poolMax: 2 });
+  const db = await openDatabase(location.config, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS, poolMax: 2 });
   try {
     await populate(db, shape, (line) => console.error(line));
   } finally {
