@@ -85,6 +85,8 @@ export interface WalkLevel {
  * from the true frontier at that depth reads (visited nodes are not excluded), so the caller
  * can run its hops from these rows without a statement per hop. Written as a chain of
  * non-recursive CTEs, each an indexed IN-subquery on the previous one; rows in level, id order.
+ * (A WITH RECURSIVE walk needs an OR join on the two event columns, which MariaDB cannot drive
+ * from an index, and cannot stop where the walk ends; see bench/README.md.)
  */
 export async function eventsOfWalk(tx: Tx, frontier: number[], levels: readonly WalkLevel[]): Promise<EventEdgeRow[][]> {
   const event = tx.table('Event');
@@ -105,7 +107,9 @@ export async function eventsOfWalk(tx: Tx, frontier: number[], levels: readonly 
       sql += ` AND type IN (${level.types.map(() => '?').join(', ')})`;
       bindings.push(...level.types);
     }
-    ctes.push(`${sql})`);
+    // SQLite would otherwise re-run every earlier level inside each later one. PostgreSQL
+    // materialises a CTE used twice by itself; MariaDB has no such keyword.
+    ctes.push(tx.dialect === 'sqlite' ? `${sql.replace(' AS (', ' AS MATERIALIZED (')})` : `${sql})`);
   });
   const text = tx.dialect === 'mysql' ? 'CHAR' : 'TEXT';
   const selects = levels.map((_, j) => `SELECT ${j} AS lvl, id, artifact_id, execution_id, type, CAST(milliseconds_since_epoch AS ${text}) AS ms FROM l${j}`);
@@ -124,3 +128,4 @@ export async function eventsOfWalk(tx: Tx, frontier: number[], levels: readonly 
   }
   return out;
 }
+
