@@ -5,7 +5,6 @@ import { knexPoolStats } from './observability/database_metrics';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { startMetricsServer, type MetricsServerHandle } from './observability/metrics_server';
-import { setRowsWrittenSink } from './observability/rows_written';
 import { logDatabaseTarget, logListening, logSchemaVersion } from './observability/startup_log';
 import { isMlmdError, StatusCode } from './errors';
 import { MetadataStore } from './store/metadata_store';
@@ -57,7 +56,6 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: settings.logLevel });
   for (const warning of settings.warnings) logger.warn(warning);
   const metrics = createMetrics();
-  setRowsWrittenSink(metrics.rowsWritten);
 
   logDatabaseTarget(logger, settings.database);
   let db: Database;

@@ -9,7 +9,7 @@ import type { Tx } from '../../database/database';
 import { eventsTouching, type EventEdgeRow } from '../../repositories/lineage_repository';
 import { invalidArgument, notFound } from '../../errors';
 import { maxNodeSize as maxNodeSizeOf } from '../../proto/defaults';
-import { SIMPLE_TYPES } from '../../database/schema/simple_types';
+import { SIMPLE_TYPES } from '../../repositories/type_repository';
 import { matchingNodeIds } from '../../filter';
 import { loadArtifacts, loadExecutions } from '../../repositories/node_repository';
 import { listNodeIdPage } from '../paging/list_node_page';

@@ -12,12 +12,14 @@ import { associationsOf, attributionsOf, type EventEdgeRow } from '../../reposit
 import { includeEndingNodes } from '../../proto/defaults';
 import { invalidArgument, notFound } from '../../errors';
 import { matchingNodeIds } from '../../filter';
+import type { NodeKind } from '../../repositories/node_kind';
 import { ARTIFACT_TYPES, CONTEXT_TYPES, EXECUTION_TYPES } from '../types/type_kind_spec';
 import { followsEvent, isDirected } from './event_direction';
 import { WalkEvents } from './walk_events';
 import { allTypesForLineage, hydrateEvents } from './lineage_reads';
 
-export type LineageNodeKind = 'artifact' | 'execution';
+/** The two node kinds a lineage walk crosses (contexts are only reported, never walked). */
+type LineageNodeKind = Exclude<NodeKind, 'context'>;
 
 /** Upstream's hop limit: absent means 100 and larger values are clamped to it. */
 export const MAX_NUM_HOPS = 100;
