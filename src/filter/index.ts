@@ -10,7 +10,6 @@ import { buildFilteredIdsQuery, planJoins, restrictToFilter } from './sql_transl
  * The filter_query language (contract §10): the one entry point for the list RPCs and lineage.
  *
  *   compileFilter(kind, text)          parse + validate; MlmdError INVALID_ARGUMENT on any problem
- *   filteredIdsQuery(tx, kind, text)   Knex subquery `SELECT DISTINCT f.id ...` of matching ids
  *   filterRestriction(tx, kind, text)  narrows a listing whose node table is aliased `n`
  *   matchingNodeIds(tx, kind, text, …) ids, ascending, optionally among candidates / limited
  *
@@ -27,12 +26,6 @@ export function compileFilter(kind: NodeKind, text: string): ResolvedFilter {
   const resolved = resolveFilter(parseFilter(text), kind);
   planJoins(resolved); // refuses filters no backend could run in reasonable time
   return resolved;
-}
-
-/** The ids of `kind` nodes matching the filter, or undefined when there is no filter. */
-export function filteredIdsQuery(tx: Tx, kind: NodeKind, text: string | undefined): Knex.QueryBuilder | undefined {
-  if (!hasFilter(text)) return undefined;
-  return buildFilteredIdsQuery(tx, compileFilter(kind, text));
 }
 
 /**

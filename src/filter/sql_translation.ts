@@ -266,7 +266,7 @@ export interface JoinPlan {
   remaining: Typed[];
 }
 
-/** Splits the condition as described at buildFilteredIdsQuery; refuses unbounded cross joins. */
+/** Splits the condition as described at applyPlan; refuses unbounded cross joins. */
 export function planJoins(filter: ResolvedFilter): JoinPlan {
   const conjuncts = filter.condition.kind === 'and' ? filter.condition.operands : [filter.condition];
   const mentions = conjuncts.map((c) => {
