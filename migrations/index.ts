@@ -4,6 +4,8 @@ import * as mlmdSchemaV10 from './20261122000001_mlmd_schema_v10';
 import * as widenPropertyValues from './20261122000002_widen_property_values';
 import * as edgeLookupIndexes from './20261122000003_edge_lookup_indexes';
 import * as eventPathStepOrder from './20261122000003_eventpath_step_order';
+import * as contextNameIndex from './20261201000001_context_name_index';
+import * as uriPrefixIndexes from './20261201000002_uri_prefix_indexes';
 
 /**
  * Every schema change, in order. Listed explicitly (rather than read from the directory) so
@@ -14,6 +16,8 @@ const MIGRATIONS: readonly { name: string; module: Knex.Migration }[] = [
   { name: '20261122000002_widen_property_values', module: widenPropertyValues },
   { name: '20261122000003_edge_lookup_indexes', module: edgeLookupIndexes },
   { name: '20261122000003_eventpath_step_order', module: eventPathStepOrder },
+  { name: '20261201000001_context_name_index', module: contextNameIndex },
+  { name: '20261201000002_uri_prefix_indexes', module: uriPrefixIndexes },
 ];
 
 export const migrationSource: Knex.MigrationSource<{ name: string; module: Knex.Migration }> = {

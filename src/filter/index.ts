@@ -3,7 +3,7 @@ import type { Tx } from '../database/database';
 import type { NodeKind, ResolvedFilter } from './ast';
 import { parseFilter } from './parser';
 import { resolveFilter } from './resolver';
-import { buildFilteredIdsQuery, planJoins } from './sql_translation';
+import { buildFilteredIdsQuery, planJoins, restrictToFilter } from './sql_translation';
 
 export { buildFilteredIdsQuery };
 
@@ -13,7 +13,6 @@ export { buildFilteredIdsQuery };
  * node_match_repository).
  *
  *   compileFilter(kind, text)          parse + validate; MlmdError INVALID_ARGUMENT on any problem
- *   filteredIdsQuery(tx, kind, text)   Knex subquery `SELECT DISTINCT f.id ...` of matching ids
  *   filterRestriction(tx, kind, text)  narrows a listing whose node table is aliased `n`
  *
  * An absent or empty filter means "no filter" (upstream only applies a non-empty one); a filter
@@ -31,12 +30,6 @@ export function compileFilter(kind: NodeKind, text: string): ResolvedFilter {
   return resolved;
 }
 
-/** The ids of `kind` nodes matching the filter, or undefined when there is no filter. */
-export function filteredIdsQuery(tx: Tx, kind: NodeKind, text: string | undefined): Knex.QueryBuilder | undefined {
-  if (!hasFilter(text)) return undefined;
-  return buildFilteredIdsQuery(tx, compileFilter(kind, text));
-}
-
 /**
  * For listNodeIdPage's restrictions (node table aliased `n`). Validation happens here, before
  * any statement runs, so a bad filter is INVALID_ARGUMENT and never a database error.
@@ -46,9 +39,7 @@ export function filterRestriction(
   kind: NodeKind,
   text: string | undefined,
 ): ((query: Knex.QueryBuilder) => void) | undefined {
-  const ids = filteredIdsQuery(tx, kind, text);
-  if (!ids) return undefined;
-  return (query) => {
-    query.whereIn('n.id', ids);
-  };
+  if (!hasFilter(text)) return undefined;
+  const compiled = compileFilter(kind, text);
+  return (query) => restrictToFilter(tx, compiled, query, 'n');
 }

@@ -80,19 +80,19 @@ interface JoinStep {
   values?: [string, unknown][];
 }
 
-function joinSteps(filter: ResolvedFilter, i: number, dialect: Dialect, typeNameNeeded: Set<number>): JoinStep[] {
+function joinSteps(filter: ResolvedFilter, i: number, dialect: Dialect, typeNameNeeded: Set<number>, f: string): JoinStep[] {
   const join = filter.joins[i];
   const node = NODE_TABLES[filter.nodeKind];
   const a = `j${i}`;
   switch (join.kind) {
     case 'nodeType':
-      return [{ alias: a, table: 'Type', on: [`${a}.id`, 'f.type_id'], values: [[`${a}.type_kind`, node.typeKind]] }];
+      return [{ alias: a, table: 'Type', on: [`${a}.id`, `${f}.type_id`], values: [[`${a}.type_kind`, node.typeKind]] }];
     case 'property':
       return [
         {
           alias: a,
           table: node.property,
-          on: [`${a}.${node.propertyNodeColumn}`, 'f.id'],
+          on: [`${a}.${node.propertyNodeColumn}`, `${f}.id`],
           values: [
             [`${a}.name`, join.name],
             [`${a}.is_custom_property`, booleanBinding(dialect, join.custom)],
@@ -101,10 +101,10 @@ function joinSteps(filter: ResolvedFilter, i: number, dialect: Dialect, typeName
       ];
     case 'neighbour': {
       const route = routeOf(filter.nodeKind, join);
-      if ('event' in route) return [{ alias: a, table: 'Event', on: [`${a}.${route.event}`, 'f.id'] }];
+      if ('event' in route) return [{ alias: a, table: 'Event', on: [`${a}.${route.event}`, `${f}.id`] }];
       const link = `${a}l`;
       const steps: JoinStep[] = [
-        { alias: link, table: route.link, on: [`${link}.${route.linkToNode}`, 'f.id'] },
+        { alias: link, table: route.link, on: [`${link}.${route.linkToNode}`, `${f}.id`] },
         { alias: a, table: route.neighbour, on: [`${a}.id`, `${link}.${route.linkToNeighbour}`] },
       ];
       if (typeNameNeeded.has(i)) steps.push({ alias: `${a}t`, table: 'Type', on: [`${a}t.id`, `${a}.type_id`] });
@@ -114,25 +114,54 @@ function joinSteps(filter: ResolvedFilter, i: number, dialect: Dialect, typeName
 }
 
 /**
- * `SELECT DISTINCT f.id ...` of the nodes matching the filter; use as a subquery.
- *
- * Optimisation that keeps the meaning: a relation whose every mention sits in top-level AND
- * conjuncts that mention no other relation is quantified on its own, so it becomes
- * `EXISTS (SELECT 1 FROM <relation> WHERE <its conjuncts>)` instead of a join. (There exists a
- * combination of rows making all conjuncts true iff each such relation has a row making its
- * own conjuncts true.) That is every filter real clients send; only relations coupled through
- * OR/NOT or cross-relation comparisons stay in the multiplying join.
+ * `SELECT f.id ...` of the nodes matching the filter (DISTINCT when coupled neighbours are
+ * joined); use as a subquery.
  */
 export function buildFilteredIdsQuery(tx: Tx, filter: ResolvedFilter): Knex.QueryBuilder {
-  const knex = tx.knex;
   const node = NODE_TABLES[filter.nodeKind];
-  const query = knex.from({ f: tx.table(node.table) }).distinct('f.id');
+  const plan = planJoins(filter);
+  const query = tx.knex.from({ f: tx.table(node.table) });
+  if (joinedNeighbours(filter, plan)) query.distinct('f.id');
+  else query.select('f.id');
+  applyPlan(tx, filter, plan, query, 'f');
+  return query;
+}
+
+/**
+ * Narrows `query`, whose node table is aliased `alias`, to the nodes matching the filter: in
+ * place when no neighbour has to be joined (every filter real clients send), else through
+ * `alias.id IN (buildFilteredIdsQuery)`.
+ */
+export function restrictToFilter(tx: Tx, filter: ResolvedFilter, query: Knex.QueryBuilder, alias: string): void {
+  const plan = planJoins(filter);
+  if (joinedNeighbours(filter, plan)) query.whereIn(`${alias}.id`, buildFilteredIdsQuery(tx, filter));
+  else applyPlan(tx, filter, plan, query, alias);
+}
+
+function joinedNeighbours(filter: ResolvedFilter, plan: JoinPlan): boolean {
+  return filter.joins.some((join, i) => join.kind === 'neighbour' && !plan.ownConjuncts.has(i));
+}
+
+/**
+ * The conditions of the filter on `query` (node table aliased `nodeAlias`).
+ *
+ * A relation whose every mention sits in top-level AND conjuncts that mention no other
+ * relation is quantified on its own: "some row of it satisfies its conjuncts", written as an
+ * uncorrelated semi-join `f.id IN (SELECT <node column> FROM <relation> WHERE <its conjuncts>)`.
+ * (There exists a combination of rows making all conjuncts true iff each such relation has a
+ * row making its own conjuncts true.) Uncorrelated, the optimiser may start from the most
+ * selective one (an indexed context name, property value or type) and look the node up by
+ * primary key, instead of testing every node row; it is every filter real clients send. Only
+ * relations coupled through OR/NOT or cross-relation comparisons stay in the multiplying join.
+ */
+function applyPlan(tx: Tx, filter: ResolvedFilter, plan: JoinPlan, query: Knex.QueryBuilder, nodeAlias: string): void {
+  const knex = tx.knex;
   const typeNameNeeded = new Set<number>();
   visitColumns(filter.condition, (c) => {
     if (c.join >= 0 && c.field === 'type' && filter.joins[c.join].kind === 'neighbour') typeNameNeeded.add(c.join);
   });
-
-  const { ownConjuncts, remaining } = planJoins(filter);
+  const steps = (i: number) => joinSteps(filter, i, tx.dialect, typeNameNeeded, nodeAlias);
+  const { ownConjuncts, remaining } = plan;
 
   // Single-row relations (a property, the node's type) that must stay coupled are read through
   // scalar subqueries instead of joins: MariaDB's optimizer searches every order of the tables
@@ -141,13 +170,14 @@ export function buildFilteredIdsQuery(tx: Tx, filter: ResolvedFilter): Knex.Quer
   filter.joins.forEach((join, i) => {
     if (!ownConjuncts.has(i) && join.kind !== 'neighbour') scalar.add(i);
   });
-  const renderer = () => new SqlRenderer(tx.dialect, filter.joins, scalar, (i) => joinSteps(filter, i, tx.dialect, typeNameNeeded)[0], tx);
+  const renderer = () => new SqlRenderer(tx.dialect, filter.joins, scalar, (i) => steps(i)[0], tx, nodeAlias);
+  const semiJoins = semiJoinRelations(tx.dialect, filter, plan);
 
   filter.joins.forEach((_, i) => {
-    const steps = joinSteps(filter, i, tx.dialect, typeNameNeeded);
+    const path = steps(i);
     const own = ownConjuncts.get(i) ?? (scalar.has(i) ? [] : undefined);
     if (!own) {
-      for (const step of steps) {
+      for (const step of path) {
         query.join({ [step.alias]: tx.table(step.table) }, function () {
           this.on(step.on[0], '=', step.on[1]);
           for (const [column, value] of step.values ?? []) this.andOnVal(column, '=', value as Knex.Value);
@@ -155,20 +185,22 @@ export function buildFilteredIdsQuery(tx: Tx, filter: ResolvedFilter): Knex.Quer
       }
       return;
     }
-    // MariaDB turns EXISTS into semi-joins and plans them as one join, whose optimisation time
-    // grows exponentially with the tables (seconds at 8 aliases); an aggregate stays apart.
-    const sub = tx.dialect === 'mysql' ? knex.count({ n: '*' }) : knex.select(knex.raw('1'));
-    const [first, ...rest] = steps;
+    const [first, ...rest] = path;
+    const semi = semiJoins.has(i);
+    // Beyond MariaDB's semi-join budget (see semiJoinRelations) an aggregate, which it never
+    // flattens into the join, tests the remaining relations per candidate row.
+    const sub = semi ? knex.select(first.on[0]) : tx.dialect === 'mysql' ? knex.count({ n: '*' }) : knex.select(knex.raw('1'));
     sub.from({ [first.alias]: tx.table(first.table) });
     for (const step of rest) sub.join({ [step.alias]: tx.table(step.table) }, step.on[0], step.on[1]);
-    sub.whereRaw('?? = ??', [first.on[0], first.on[1]]);
+    if (!semi) sub.whereRaw('?? = ??', [first.on[0], first.on[1]]);
     for (const [column, value] of first.values ?? []) sub.where(column, value as Knex.Value);
     if (own.length > 0) {
       const sql = renderer();
       const condition = sql.render(own.length === 1 ? own[0] : { kind: 'and', operands: own, type: 'bool' });
       sub.whereRaw(condition, sql.bindings);
     }
-    if (tx.dialect === 'mysql') query.whereRaw('(?) > 0', [sub]);
+    if (semi) query.whereIn(first.on[1], sub);
+    else if (tx.dialect === 'mysql') query.whereRaw('(?) > 0', [sub]);
     else query.whereExists(sub);
   });
   if (remaining.length > 0) {
@@ -176,7 +208,55 @@ export function buildFilteredIdsQuery(tx: Tx, filter: ResolvedFilter): Knex.Quer
     const condition = sql.render(remaining.length === 1 ? remaining[0] : { kind: 'and', operands: remaining, type: 'bool' });
     query.whereRaw(condition, sql.bindings);
   }
-  return query;
+}
+
+/**
+ * The AND-isolated relations written as uncorrelated semi-joins. SQLite and PostgreSQL take
+ * them all. MariaDB flattens every semi-join into one join and searches all its table orders,
+ * exponential in the tables (seconds at 8 aliases), so it gets the relations that look most
+ * selective (equality on a value before ranges, patterns and negations), up to nine tables (3 ms to plan at 9, 150 ms at 24 on MariaDB 10.11);
+ * the rest are tested per candidate row by an aggregate subquery it keeps apart.
+ */
+export const MYSQL_SEMI_JOIN_TABLES = 9;
+
+function semiJoinRelations(dialect: Dialect, filter: ResolvedFilter, plan: JoinPlan): Set<number> {
+  const own = [...plan.ownConjuncts.keys()];
+  if (dialect !== 'mysql') return new Set(own);
+  const ranked = own
+    .map((i) => ({ i, rank: selectivityRank(plan.ownConjuncts.get(i)!), tables: tablesOf(filter.joins[i]) }))
+    .sort((a, b) => a.rank - b.rank || a.i - b.i);
+  const chosen = new Set<number>();
+  let tables = 0;
+  for (const { i, tables: n } of ranked) {
+    if (tables + n > MYSQL_SEMI_JOIN_TABLES) continue;
+    chosen.add(i);
+    tables += n;
+  }
+  return chosen;
+}
+
+const tablesOf = (join: Join) => (join.kind === 'neighbour' ? (join.prefix === 'events' ? 1 : 3) : 1);
+
+/** 0: an equality or IN list with a value; 1: a range, BETWEEN or LIKE; 2: anything else. */
+function selectivityRank(conjuncts: Typed[]): number {
+  const rankOf = (c: Typed): number => {
+    const valued = (e: Typed) => e.kind === 'literal' && e.value.type !== 'null';
+    switch (c.kind) {
+      case 'compare':
+        if (!valued(c.left) && !valued(c.right)) return 2;
+        return c.op === '=' ? 0 : c.op === '!=' ? 2 : 1;
+      case 'in':
+        return c.negated || !c.list.every(valued) ? 2 : 0;
+      case 'like':
+      case 'between':
+        return c.negated ? 2 : 1;
+      case 'and':
+        return Math.min(...c.operands.map(rankOf));
+      default:
+        return 2;
+    }
+  };
+  return Math.min(...conjuncts.map(rankOf));
 }
 
 export interface JoinPlan {
@@ -186,7 +266,7 @@ export interface JoinPlan {
   remaining: Typed[];
 }
 
-/** Splits the condition as described at buildFilteredIdsQuery; refuses unbounded cross joins. */
+/** Splits the condition as described at applyPlan; refuses unbounded cross joins. */
 export function planJoins(filter: ResolvedFilter): JoinPlan {
   const conjuncts = filter.condition.kind === 'and' ? filter.condition.operands : [filter.condition];
   const mentions = conjuncts.map((c) => {
@@ -265,6 +345,8 @@ class SqlRenderer {
     private readonly scalar: Set<number>,
     private readonly stepOf: (join: number) => JoinStep,
     private readonly tx: Tx,
+    /** The alias of the filtered node's table. */
+    private readonly nodeAlias: string,
   ) {}
 
   render(expr: Typed): string {
@@ -328,7 +410,7 @@ class SqlRenderer {
   }
 
   private columnIdentifier(join: number, field: string): string {
-    if (join < 0) return `f.${field}`;
+    if (join < 0) return `${this.nodeAlias}.${field}`;
     const j = this.joins[join];
     if (j.kind === 'neighbour' && j.prefix !== 'events' && field === 'type') return `j${join}t.name`;
     return `j${join}.${field}`;

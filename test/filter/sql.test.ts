@@ -89,6 +89,26 @@ describeEachBackend('filter_query through SQL', (backend) => {
     expect(await tableFingerprint(db)).toBe(before);
   });
 
+  it('answers AND-ed conditions on many aliases, beyond the semi-join budget, as the evaluator does', async () => {
+    const many = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join(' AND ');
+    const wide: [NodeKind, string][] = [
+      ['artifact', `${many(8, (i) => `contexts_${i}.name LIKE '%'`)} AND type = 'Model' AND uri LIKE 'gs://%'`],
+      ['artifact', `${many(6, (i) => `events_${i}.type = OUTPUT`)} AND ${many(6, (i) => `contexts_c${i}.name != 'none'`)}`],
+      ['execution', `${many(8, (i) => `contexts_${i}.name = 'my_run'`)} AND custom_properties.parent_dag_id.int_value = 123 AND type = 'Trainer'`],
+      ['context', `${many(5, (i) => `artifacts_${i}.uri LIKE 'gs://%'`)} AND ${many(5, (i) => `executions_${i}.last_known_state != FAILED`)}`],
+    ];
+    let nonEmpty = 0;
+    for (const [kind, filter] of wide) {
+      const expected = evaluateFilter(WORLD, compileFilter(kind, filter), backend.dialect);
+      if (expected.length > 0) nonEmpty++;
+      expect({ filter, ids: await ids(kind, filter) }).toEqual({ filter, ids: expected });
+      const table = kind === 'artifact' ? 'Artifact' : kind === 'execution' ? 'Execution' : 'Context';
+      const page = await db.transaction((tx) => listNodeIdPage(tx, table, { maxResultSize: 100, filterQuery: filter }));
+      expect({ filter, ids: page.ids }).toEqual({ filter, ids: expected });
+    }
+    expect(nonEmpty).toBeGreaterThanOrEqual(3);
+  });
+
   it('narrows a paged listing through filterRestriction', async () => {
     const page = await db.transaction((tx) =>
       listNodeIdPage(tx, 'Artifact', { maxResultSize: 2, filterQuery: 'state IN (LIVE, DELETED, MARKED_FOR_DELETION)' }),
@@ -147,6 +167,10 @@ describeEachBackend('filter_query through SQL', (backend) => {
               }
               const expected = evaluateFilter(graph, compiled, backend.dialect);
               expect({ kind, filter, ids: await run() }).toEqual({ kind, filter, ids: expected });
+              // The listings apply the same filter in place on their own query.
+              const table = kind === 'artifact' ? 'Artifact' : kind === 'execution' ? 'Execution' : 'Context';
+              const page = await scratch.transaction((tx) => listNodeIdPage(tx, table, { maxResultSize: 1000, filterQuery: filter }), { readOnly: true });
+              expect({ kind, filter, listed: page.ids }).toEqual({ kind, filter, listed: expected });
             }
           },
         ),

@@ -33,3 +33,10 @@ export function followsEvent(direction: Direction, fromArtifact: boolean, type: 
 export function isDirected(direction: Direction): boolean {
   return direction === Direction.UPSTREAM || direction === Direction.DOWNSTREAM;
 }
+
+/** The event types `followsEvent` lets a walk cross from that kind, or undefined for all. */
+export function eventTypesFollowed(direction: Direction, fromArtifact: boolean): number[] | undefined {
+  if (!isDirected(direction)) return undefined;
+  const upstreamFromArtifact = (direction === Direction.UPSTREAM) === fromArtifact;
+  return [...(upstreamFromArtifact ? OUTPUT_LIKE : INPUT_LIKE)].sort((a, b) => a - b);
+}

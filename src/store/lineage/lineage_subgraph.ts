@@ -8,13 +8,14 @@ import {
   type LineageSubgraphQueryOptions_EndingNodes as EndingNodes,
 } from '../../generated/ml_metadata/proto/metadata_store';
 import type { Tx } from '../../database/database';
-import { associationsOf, attributionsOf, eventsTouching, type EventEdgeRow } from '../../repositories/lineage_repository';
+import { associationsOf, attributionsOf, type EventEdgeRow } from '../../repositories/lineage_repository';
 import { includeEndingNodes } from '../../proto/defaults';
 import { invalidArgument, notFound } from '../../errors';
 import { matchingNodeIds } from '../../repositories/node_match_repository';
 import type { NodeKind } from '../../repositories/node_kind';
 import { ARTIFACT_TYPES, CONTEXT_TYPES, EXECUTION_TYPES } from '../types/type_kind_spec';
 import { followsEvent, isDirected } from './event_direction';
+import { WalkEvents } from './walk_events';
 import { allTypesForLineage, hydrateEvents } from './lineage_reads';
 
 /** The two node kinds a lineage walk crosses (contexts are only reported, never walked). */
@@ -47,8 +48,8 @@ interface KindState {
 
 /**
  * GetLineageSubgraph: a breadth-first walk over the bipartite artifact/execution graph whose
- * edges are events. Each hop costs a constant number of statements for its whole frontier
- * (events of the frontier, then the ending filter over the new candidates), never one per node.
+ * edges are events. The events of several hops come from one statement (WalkEvents); a hop
+ * with ending filters adds one statement for its new candidates; never a statement per node.
  */
 export async function getLineageSubgraph(
   tx: Tx,
@@ -85,14 +86,13 @@ export async function getLineageSubgraph(
   frontier.forEach((id) => startState.visited.add(id));
 
   const eventsOut: EventEdgeRow[] = [];
+  const walk = new WalkEvents(tx, startKind, direction, hops);
   for (let hop = 0; hop < hops && frontier.length > 0; hop++) {
     const fromKind: LineageNodeKind = (startKind === 'artifact') === (hop % 2 === 0) ? 'artifact' : 'execution';
     const toKind: LineageNodeKind = fromKind === 'artifact' ? 'execution' : 'artifact';
     const fromArtifact = fromKind === 'artifact';
     const to = state[toKind];
-    const events = (await eventsTouching(tx, fromArtifact ? 'artifact_id' : 'execution_id', frontier)).filter((e) =>
-      followsEvent(direction, fromArtifact, e.type),
-    );
+    const events = (await walk.eventsOfHop(hop, frontier)).filter((e) => followsEvent(direction, fromArtifact, e.type));
     const otherEnd = (e: EventEdgeRow) => (fromArtifact ? e.execution_id : e.artifact_id);
     const candidates = [...new Set(events.map(otherEnd))].filter((id) => !to.visited.has(id) && !to.ending.has(id));
     const newlyEnding = await matchEnding(tx, toKind, to, candidates);

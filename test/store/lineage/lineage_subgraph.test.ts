@@ -7,6 +7,7 @@ import {
 import { StatusCode, type MlmdError } from '../../../src/errors';
 import { countStatements } from '../../support/store_assertions';
 import { describeStore } from '../store_suite';
+import { MAX_HOPS_PER_STATEMENT } from '../../../src/store/lineage/walk_events';
 
 describeStore('GetLineageSubgraph', (ctx) => {
   let artifactType: bigint;
@@ -103,6 +104,27 @@ describeStore('GetLineageSubgraph', (ctx) => {
     const wrongWay = await subgraph({ startingArtifacts: { filterQuery: `id = ${as[10]}` }, direction: Direction.DOWNSTREAM });
     expect(ids(wrongWay.artifacts)).toEqual([as[10]]);
     expect(wrongWay.events).toEqual([]);
+  });
+
+  it('reads the events of several hops in one statement', async () => {
+    // a0 -> x0 -> a1 -> ... -> a16: 32 edges.
+    const as = await artifacts(17, 'batched');
+    const xs = await executions(16, 'batched');
+    await events(xs.flatMap((x, i): [bigint, bigint, EventType][] => [[as[i], x, EventType.INPUT], [as[i + 1], x, EventType.OUTPUT]]));
+    const statementsFor = async (hops: number) =>
+      (await countStatements(ctx().db, () => subgraph({ startingArtifacts: { filterQuery: `id = ${as[0]}` }, maxNumHops: BigInt(hops) }))).statements;
+    const one = await statementsFor(1);
+    // 32 hops read 2, then 4 at a time: 9 event statements where one per hop would be 32.
+    expect(MAX_HOPS_PER_STATEMENT).toBeGreaterThanOrEqual(4);
+    expect((await statementsFor(32)) - one).toBe(8);
+    // Undirected from the middle: the levels read past the frontier change nothing in the answer.
+    const g = await subgraph({ startingArtifacts: { filterQuery: `id = ${as[8]}` }, maxNumHops: 16n });
+    expect(ids(g.artifacts)).toEqual(as);
+    expect(ids(g.executions)).toEqual(xs);
+    expect(g.events).toHaveLength(32);
+    const short = await subgraph({ startingArtifacts: { filterQuery: `id = ${as[8]}` }, maxNumHops: 11n });
+    expect(ids(short.artifacts)).toEqual(as.slice(3, 14));
+    expect(short.events).toHaveLength(22);
   });
 
   it('reports a diamond node once and every event once', async () => {
