@@ -1,6 +1,6 @@
 import type { LineageSubgraphQueryOptions_Direction as Direction } from '../../generated/ml_metadata/proto/metadata_store';
 import type { Tx } from '../../database/database';
-import { MAX_IDS_PER_STATEMENT } from '../../repositories/chunked';
+import { MAX_IDS_PER_STATEMENT } from '../../repositories/statement_limits';
 import { eventsOfWalk, eventsTouching, type EventEdgeRow, type WalkLevel } from '../../repositories/lineage_repository';
 import { eventTypesFollowed } from './event_direction';
 

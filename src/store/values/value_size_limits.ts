@@ -1,6 +1,8 @@
-import type { ColumnKind } from '../../database/column_limits';
-import { columnLimit, dialectName } from '../../database/column_limits';
-import type { Dialect } from '../../database/config';
+import type { ColumnKind } from '../../repositories/column_limits';
+import { columnLimit, dialectName } from '../../repositories/column_limits';
+import type { Tx } from '../../database/database';
+
+type Dialect = Tx['dialect'];
 import { Any } from '../../generated/google/protobuf/any';
 import { Struct } from '../../generated/google/protobuf/struct';
 import { invalidArgument } from '../../errors';

@@ -1,4 +1,4 @@
-import type { Dialect } from './config';
+import type { Dialect } from '../database/config';
 
 /**
  * The largest value each kind of MLMD column holds, per dialect, in bytes as the database
