@@ -84,6 +84,7 @@ async function main(): Promise<void> {
         services: [MetadataStoreServiceService],
       }),
       health: { ping: () => db.ping() },
+      web: settings.web,
       logger,
     });
     metricsServer = await startMetricsServer(settings.metricsPort, metrics.registry).catch((e: Error) => {
@@ -94,6 +95,12 @@ async function main(): Promise<void> {
     fail((e as Error).message, EXIT_STARTUP_FAILURE);
   }
   logListening(logger, { grpcPort: server.port, metricsPort: metricsServer?.port ?? null });
+  if (server.webPort !== undefined) {
+    logger.info(
+      { grpc_web_port: server.webPort, cors_allowed_origins: settings.web?.corsAllowedOrigins ?? [] },
+      'serving gRPC-web and JSON (HTTP/1.1 and HTTP/2 cleartext)',
+    );
+  }
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
