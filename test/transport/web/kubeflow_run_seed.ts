@@ -42,11 +42,12 @@ export async function seedKubeflowRun(call: Call, tag: string, namespace = 'team
     customProperties: { namespace: { stringValue: namespace }, resource_name: { stringValue: `${runName}-xyz` } },
   };
   const modelUri = `minio://mlpipeline/v2/artifacts/${runName}/train/model`;
+  const model = { typeId: modelTypeId, uri: modelUri, customProperties: { display_name: { stringValue: 'model' }, accuracy: { doubleValue: 0.93 } } };
   const first = await ok<{ executionId: bigint; artifactIds: bigint[]; contextIds: bigint[] }>(
     call('putExecution', {
       execution: { typeId: execTypeId, name: `${runName}-train`, lastKnownState: Execution_State.COMPLETE, customProperties: { display_name: { stringValue: 'train ✓' } } },
       artifactEventPairs: [
-        { artifact: { typeId: modelTypeId, uri: modelUri, customProperties: { display_name: { stringValue: 'model' }, accuracy: { doubleValue: 0.93 } } }, event: { type: Event_Type.OUTPUT, path: { steps: [{ key: 'model' }] } } },
+        { artifact: model, event: { type: Event_Type.OUTPUT, path: { steps: [{ key: 'model' }] } } },
         { artifact: { typeId: datasetTypeId, uri: `minio://mlpipeline/v2/artifacts/${runName}/train/metrics` }, event: { type: Event_Type.OUTPUT, path: { steps: [{ key: 'metrics' }] } } },
       ],
       contexts: [context],
@@ -57,7 +58,8 @@ export async function seedKubeflowRun(call: Call, tag: string, namespace = 'team
     call('putExecution', {
       execution: { typeId: execTypeId, name: `${runName}-eval`, lastKnownState: Execution_State.RUNNING },
       artifactEventPairs: [
-        { artifact: { id: first.artifactIds[0] }, event: { type: Event_Type.INPUT, path: { steps: [{ key: 'model' }] } } },
+        // PutExecution writes the artifact it is given whole: the input is passed as stored.
+        { artifact: { ...model, id: first.artifactIds[0] }, event: { type: Event_Type.INPUT, path: { steps: [{ key: 'model' }] } } },
         { artifact: { typeId: datasetTypeId, uri: `minio://mlpipeline/v2/artifacts/${runName}/eval/report` }, event: { type: Event_Type.OUTPUT } },
       ],
       contexts: [{ ...context, id: contextId }],

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { openDatabase, type Database } from '../../../src/database';
 import { MetadataStoreServiceService, type MetadataStoreServiceClient } from '../../../src/generated/ml_metadata/proto/metadata_store_service';
@@ -22,12 +25,22 @@ export interface WebServerUnderTest {
   callGrpc(method: RpcMethod, request: unknown, deadlineMs?: number): Promise<Outcome>;
 }
 
+/** A throw-away SQLite database, for bridge tests that never reach SQL in a backend-specific way. */
+export function sqliteOnly(): Pick<TestBackend, 'freshDatabaseConfig'> {
+  return {
+    freshDatabaseConfig: async () => ({
+      kind: 'sqlite',
+      filename: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlmd-web-')), 'metadata.sqlite'),
+    }),
+  };
+}
+
 /**
  * Our server as main.ts starts it (store over a fresh database, logging and metrics
  * interceptors, health) with the gRPC-web/JSON port on, for a suite's lifetime.
  */
 export function serveWithWebPort(
-  backend: () => TestBackend,
+  backend: () => Pick<TestBackend, 'freshDatabaseConfig'>,
   options: Partial<Pick<ServerOptions, 'channelArguments'>> & { corsAllowedOrigins?: string[] } = {},
 ): () => WebServerUnderTest {
   let ctx: WebServerUnderTest | undefined;
