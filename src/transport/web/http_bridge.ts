@@ -92,6 +92,7 @@ export class HttpBridge {
     const cors = verdict.kind === 'allowed' ? corsResponseHeaders(verdict.origin, req.method === 'OPTIONS') : {};
 
     if (req.method === 'OPTIONS') {
+      this.options.logger?.debug({ path, origin: req.headers.origin, cors: verdict.kind }, 'CORS preflight answered');
       res.writeHead(204, { ...cors, allow: 'POST, OPTIONS', 'content-length': '0' });
       res.end();
       return;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { openDatabase, type Database } from '../../../src/database';
 import { MetadataStoreServiceService, type MetadataStoreServiceClient } from '../../../src/generated/ml_metadata/proto/metadata_store_service';
-import { createLogger } from '../../../src/observability/logger';
+import { createLogger, type Logger } from '../../../src/observability/logger';
 import { createMetrics, type MlmdMetrics } from '../../../src/observability/metrics';
 import { MetadataStore } from '../../../src/store/metadata_store';
 import type { RpcMethod } from '../../../src/store/rpc';
@@ -41,7 +41,7 @@ export function sqliteOnly(): Pick<TestBackend, 'freshDatabaseConfig'> {
  */
 export function serveWithWebPort(
   backend: () => Pick<TestBackend, 'freshDatabaseConfig'>,
-  options: Partial<Pick<ServerOptions, 'channelArguments'>> & { corsAllowedOrigins?: string[] } = {},
+  options: Partial<Pick<ServerOptions, 'channelArguments'>> & { corsAllowedOrigins?: string[]; logger?: Logger } = {},
 ): () => WebServerUnderTest {
   let ctx: WebServerUnderTest | undefined;
   let db: Database | undefined;
@@ -57,7 +57,7 @@ export function serveWithWebPort(
       }) as RpcDispatcher['call'],
     };
     const metrics = createMetrics({ processMetrics: false });
-    const logger = createLogger({ level: 'silent' });
+    const logger = options.logger ?? createLogger({ level: 'silent' });
     const server = await startServer({
       store: dispatcher,
       port: 0,
