@@ -5,12 +5,12 @@ import { knexPoolStats } from './observability/database_metrics';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { startMetricsServer, type MetricsServerHandle } from './observability/metrics_server';
-import { setRowsWrittenSink } from './observability/rows_written';
 import { logDatabaseTarget, logListening, logSchemaVersion } from './observability/startup_log';
-import { isMlmdError, StatusCode } from './store/errors';
+import { isMlmdError, StatusCode } from './errors';
 import { MetadataStore } from './store/metadata_store';
 import { observabilityInterceptors } from './transport/interceptors';
 import { startServer, type RunningServer } from './transport/server';
+import { MLMD_MIGRATIONS } from '../migrations';
 
 const PROGRAM = 'mlmd-server';
 /** Start-up failures that are not usage errors (database unreachable, port taken). */
@@ -30,7 +30,7 @@ function fail(message: string, exitCode: number): never {
 async function openWithRetries(settings: ServerSettings, logger: Logger, observer: Parameters<typeof openDatabase>[2]): Promise<Database> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await openDatabase(settings.database, { schema: settings.schema, poolMax: settings.dbPoolSize }, observer);
+      return await openDatabase(settings.database, { schema: settings.schema, migrations: MLMD_MIGRATIONS, poolMax: settings.dbPoolSize }, observer);
     } catch (e) {
       if (!(isMlmdError(e) && e.code === StatusCode.ABORTED && attempt < settings.connectionRetries)) throw e;
       logger.warn({ attempt: attempt + 1, err: e }, 'opening the database was aborted; retrying');
@@ -56,7 +56,6 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: settings.logLevel });
   for (const warning of settings.warnings) logger.warn(warning);
   const metrics = createMetrics();
-  setRowsWrittenSink(metrics.rowsWritten);
 
   logDatabaseTarget(logger, settings.database);
   let db: Database;

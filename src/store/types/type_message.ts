@@ -1,6 +1,6 @@
 import type { ArtifactType, ContextType, ExecutionType, PropertyType } from '../../generated/ml_metadata/proto/metadata_store';
 import type { TypeRecord } from '../../repositories/type_repository';
-import { invalidArgument } from '../errors';
+import { invalidArgument } from '../../errors';
 import { structTypeFromJson } from './struct_type_json';
 import type { TypeKindSpec } from './type_kind_spec';
 
