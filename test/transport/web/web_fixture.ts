@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import { MLMD_MIGRATIONS } from '../../../migrations';
 import { openDatabase, type Database } from '../../../src/database';
 import { MetadataStoreServiceService, type MetadataStoreServiceClient } from '../../../src/generated/ml_metadata/proto/metadata_store_service';
 import { createLogger, type Logger } from '../../../src/observability/logger';
@@ -46,7 +47,7 @@ export function serveWithWebPort(
   let ctx: WebServerUnderTest | undefined;
   let db: Database | undefined;
   beforeAll(async () => {
-    db = await openDatabase(await backend().freshDatabaseConfig(), { schema: { enableUpgrade: false, downgradeToVersion: -1 }, poolMax: 4 });
+    db = await openDatabase(await backend().freshDatabaseConfig(), { schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS, poolMax: 4 });
     const store = new MetadataStore(db);
     const slow = new Map<RpcMethod, number>();
     const dispatcher: RpcDispatcher = {
