@@ -11,6 +11,8 @@ import { serverCredentials } from './tls';
 import { startWebServer, type RunningWebServer } from './web/web_server';
 
 const MiB = 1024 * 1024;
+/** After the gRPC calls of a graceful shutdown end, how long their web answers may take to be written. */
+const WEB_ANSWER_GRACE_MS = 2000;
 
 /**
  * Our defaults, which --grpc_channel_arguments override key by key. Upstream leaves gRPC
@@ -132,7 +134,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         clearTimeout(timer);
         resolve({ forced: false });
       });
-    }).finally(() => web?.destroy()));
+    }).then(async (result) => {
+      // The gRPC calls are over; their answers may still be on their way to HTTP clients.
+      await web?.close(result.forced ? 0 : WEB_ANSWER_GRACE_MS);
+      return result;
+    }));
 
   return { server, port, webPort: web?.port, health, shutdown };
 }

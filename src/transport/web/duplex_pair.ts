@@ -4,30 +4,40 @@ import { Duplex } from 'node:stream';
  * Two connected in-memory Duplex streams: what one writes, the other reads. Node 22 has
  * stream.duplexPair; Node 20 (our minimum) does not. The bridge runs HTTP/2 over such a pair
  * into grpc-js, so no socket (and no second way past the gRPC port's TLS) is opened.
+ *
+ * What one side wrote stays readable by the other after the writer ends or is destroyed:
+ * HTTP/2 sends its last frames (a call's trailers) and then destroys its socket at once.
  */
 export function duplexPair(): [Duplex, Duplex] {
-  let a: Duplex;
-  let b: Duplex;
-  const side = (peer: () => Duplex) =>
-    new Duplex({
+  const sides: Duplex[] = [];
+  const inputEnded = [false, false];
+  const deliver = (to: number, chunk: Buffer | null) => {
+    const target = sides[to];
+    if (inputEnded[to] || target.destroyed) return;
+    if (chunk === null) inputEnded[to] = true;
+    target.push(chunk);
+  };
+  for (const [self, peer] of [
+    [0, 1],
+    [1, 0],
+  ] as const) {
+    sides[self] = new Duplex({
       write(chunk: Buffer, _encoding, callback) {
-        peer().push(chunk);
+        deliver(peer, chunk);
         callback();
       },
       final(callback) {
-        peer().push(null);
+        deliver(peer, null);
         callback();
       },
       destroy(error, callback) {
-        const other = peer();
-        if (!other.destroyed) other.destroy();
+        deliver(peer, null);
         callback(error);
       },
       read() {
         // Data is pushed by the peer's writes.
       },
     });
-  a = side(() => b);
-  b = side(() => a);
-  return [a, b];
+  }
+  return [sides[0], sides[1]];
 }

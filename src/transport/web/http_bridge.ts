@@ -24,7 +24,7 @@ import {
   trailerFrame,
   type WireMode,
 } from './grpc_web_protocol';
-import type { InProcessChannel } from './in_process_channel';
+import { ChannelClosedError, type InProcessChannel } from './in_process_channel';
 import type { JsonCodec } from './json_codec';
 import { httpStatusOf } from './http_status';
 
@@ -305,6 +305,7 @@ function asEarlyStatus(error: unknown): EarlyStatus {
   if (error instanceof EarlyStatus) return error;
   if (error instanceof FramingError) return new EarlyStatus(Status.INVALID_ARGUMENT, error.message);
   if (error instanceof Base64Error) return new EarlyStatus(Status.INVALID_ARGUMENT, error.message);
+  if (error instanceof ChannelClosedError) return new EarlyStatus(Status.UNAVAILABLE, error.message);
   return new EarlyStatus(Status.INTERNAL, 'internal error in the HTTP bridge; the server log has the details');
 }
 
@@ -414,7 +415,8 @@ function relayGrpcWeb(stream: http2.ClientHttp2Stream, res: Response, mode: Wire
   stream.on('close', () => {
     finish();
     if (trailersOnly) return;
-    const status = (ended && trailers && statusOf(trailers)) || {
+    // Trailers mean the server finished the call, whatever order the stream's events came in.
+    const status = (trailers && statusOf(trailers)) || {
       code: Status.UNAVAILABLE,
       message: 'the gRPC call ended without a status (server shutting down?)',
     };
@@ -455,7 +457,7 @@ function collectAnswer(stream: http2.ClientHttp2Stream): Promise<CollectedAnswer
       ended = true;
     });
     stream.on('close', () => {
-      const final = (ended && status) || { code: Status.UNAVAILABLE, message: 'the gRPC call ended without a status (server shutting down?)' };
+      const final = status ?? { code: Status.UNAVAILABLE, message: 'the gRPC call ended without a status (server shutting down?)' };
       const body = Buffer.concat(chunks);
       const messages: Buffer[] = [];
       for (let at = 0; at + FRAME_HEADER_BYTES <= body.length; ) {

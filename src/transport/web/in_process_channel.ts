@@ -4,6 +4,13 @@ import { duplexPair } from './duplex_pair';
 
 type ConnectionInjector = ReturnType<Server['createConnectionInjector']>;
 
+/** A call attempted after the server began shutting down. */
+export class ChannelClosedError extends Error {
+  constructor() {
+    super('the server is shutting down');
+  }
+}
+
 /**
  * An HTTP/2 client session connected straight into our grpc-js server (its connection
  * injector, over an in-memory stream pair). Every call the bridge makes is therefore an
@@ -24,18 +31,19 @@ export class InProcessChannel {
 
   /** Starts one gRPC request on `path` (e.g. /ml_metadata.MetadataStoreService/GetArtifacts). */
   request(path: string, headers: http2.OutgoingHttpHeaders): http2.ClientHttp2Stream {
-    if (this.closed) throw new Error('the in-process gRPC channel is closed');
+    if (this.closed) throw new ChannelClosedError();
     return this.connect().request(
       { ':method': 'POST', ':path': path, ':scheme': 'http', 'content-type': 'application/grpc+proto', te: 'trailers', ...headers },
       { endStream: false },
     );
   }
 
-  /** Stops new calls; in-flight ones end with the server's own shutdown. */
+  /**
+   * Refuses new calls. In-flight ones go on: the gRPC server's own (graceful) shutdown closes
+   * the session it holds once they end, as it does for connections from the network.
+   */
   close(): void {
     this.closed = true;
-    this.session?.close();
-    this.injector.destroy();
   }
 
   private connect(): http2.ClientHttp2Session {

@@ -32,8 +32,11 @@ export interface RunningWebServer {
   readonly port: number;
   /** Stops accepting connections and closes idle ones; in-flight calls finish with the gRPC server. */
   stopAccepting(): void;
-  /** Closes every connection that is left. */
-  destroy(): void;
+  /**
+   * Closes every connection that is left, once the answers being written are done (their gRPC
+   * calls have ended by then) or after `graceMs`.
+   */
+  close(graceMs: number): Promise<void>;
 }
 
 /**
@@ -47,10 +50,21 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
   if (!json) options.logger?.warn('JSON mapping is off: src/generated/*.binpb are missing (run npm run generate)');
   const bridge = new HttpBridge({ channel, json, cors: options.cors, maxRequestMessageBytes: options.maxRequestMessageBytes, logger: options.logger });
 
-  const http1 = http.createServer({ maxHeaderSize: MAX_REQUEST_HEADER_BYTES, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, bridge.handle);
+  // Answers being written; the last connections close only once these are done.
+  let active = 0;
+  let drained: (() => void) | undefined;
+  const handle: typeof bridge.handle = (req, res) => {
+    active++;
+    res.once('close', () => {
+      active--;
+      if (active === 0) drained?.();
+    });
+    bridge.handle(req, res);
+  };
+  const http1 = http.createServer({ maxHeaderSize: MAX_REQUEST_HEADER_BYTES, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, handle);
   // Calls may run as long as their deadline allows: no whole-request timeout.
   http1.requestTimeout = 0;
-  const h2c = http2.createServer({ settings: { maxHeaderListSize: MAX_REQUEST_HEADER_BYTES }, maxSessionMemory: 64 }, bridge.handle);
+  const h2c = http2.createServer({ settings: { maxHeaderListSize: MAX_REQUEST_HEADER_BYTES }, maxSessionMemory: 64 }, handle);
   const sockets = new Set<net.Socket>();
   const listener = net.createServer((socket) => {
     sockets.add(socket);
@@ -83,7 +97,16 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
       http1.closeIdleConnections();
       channel.close();
     },
-    destroy() {
+    async close(graceMs) {
+      if (active > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, graceMs);
+          drained = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
       for (const socket of sockets) socket.destroy();
     },
   };

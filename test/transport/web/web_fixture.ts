@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { MLMD_MIGRATIONS } from '../../../migrations';
 import { openDatabase, type Database } from '../../../src/database';
+import type { DatabaseConfig } from '../../../src/database/config';
 import { MetadataStoreServiceService, type MetadataStoreServiceClient } from '../../../src/generated/ml_metadata/proto/metadata_store_service';
 import { createLogger, type Logger } from '../../../src/observability/logger';
 import { createMetrics, type MlmdMetrics } from '../../../src/observability/metrics';
@@ -23,15 +24,19 @@ export interface WebServerUnderTest {
   metrics: MlmdMetrics;
   /** Calls of these RPCs wait this long before reaching the store (deadline tests). */
   slow: Map<RpcMethod, number>;
+  /** Every RPC that reached the store, in order. */
+  storeCalls: RpcMethod[];
   callGrpc(method: RpcMethod, request: unknown, deadlineMs?: number): Promise<Outcome>;
 }
+
+const SCRATCH_PREFIX = 'mlmd-web-';
 
 /** A throw-away SQLite database, for bridge tests that never reach SQL in a backend-specific way. */
 export function sqliteOnly(): Pick<TestBackend, 'freshDatabaseConfig'> {
   return {
     freshDatabaseConfig: async () => ({
       kind: 'sqlite',
-      filename: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlmd-web-')), 'metadata.sqlite'),
+      filename: path.join(fs.mkdtempSync(path.join(os.tmpdir(), SCRATCH_PREFIX)), 'metadata.sqlite'),
     }),
   };
 }
@@ -46,12 +51,16 @@ export function serveWithWebPort(
 ): () => WebServerUnderTest {
   let ctx: WebServerUnderTest | undefined;
   let db: Database | undefined;
+  let config: DatabaseConfig | undefined;
   beforeAll(async () => {
-    db = await openDatabase(await backend().freshDatabaseConfig(), { schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS, poolMax: 4 });
+    config = await backend().freshDatabaseConfig();
+    db = await openDatabase(config, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS, poolMax: 4 });
     const store = new MetadataStore(db);
     const slow = new Map<RpcMethod, number>();
+    const storeCalls: RpcMethod[] = [];
     const dispatcher: RpcDispatcher = {
       call: (async (method: RpcMethod, request: never) => {
+        storeCalls.push(method);
         const delay = slow.get(method);
         if (delay) await new Promise((r) => setTimeout(r, delay));
         return store.call(method, request);
@@ -76,6 +85,7 @@ export function serveWithWebPort(
       grpc,
       metrics,
       slow,
+      storeCalls,
       callGrpc: (method, request, deadlineMs) => callRpc(grpc, method, request, undefined, deadlineMs),
     };
   });
@@ -83,6 +93,10 @@ export function serveWithWebPort(
     ctx?.grpc.close();
     await ctx?.server.shutdown(0);
     await db?.close();
+    // sqliteOnly's directory (the backends' own databases are the harness's to remove).
+    if (config?.kind === 'sqlite' && path.basename(path.dirname(config.filename)).startsWith(SCRATCH_PREFIX)) {
+      fs.rmSync(path.dirname(config.filename), { recursive: true, force: true });
+    }
   });
   return () => ctx!;
 }
