@@ -376,7 +376,6 @@ function relayGrpcWeb(stream: http2.ClientHttp2Stream, res: Response, mode: Wire
   const encoder = mode === 'text' ? new Base64Encoder() : undefined;
   let trailers: http2.IncomingHttpHeaders | undefined;
   let trailersOnly = false;
-  let ended = false;
   const write = (bytes: Buffer) => {
     if (res.destroyed) return;
     // Both response classes take (chunk, encoding); TypeScript cannot unite their overloads.
@@ -408,9 +407,6 @@ function relayGrpcWeb(stream: http2.ClientHttp2Stream, res: Response, mode: Wire
   });
   stream.on('trailers', (headers) => {
     trailers = headers;
-  });
-  stream.on('end', () => {
-    ended = true;
   });
   stream.on('close', () => {
     finish();
@@ -444,7 +440,6 @@ function collectAnswer(stream: http2.ClientHttp2Stream): Promise<CollectedAnswer
     const chunks: Buffer[] = [];
     let status: { code: Status; message: string } | undefined;
     let headers: Record<string, string> = {};
-    let ended = false;
     stream.on('response', (h) => {
       headers = forwardedResponseHeaders(h);
       status = statusOf(h);
@@ -452,9 +447,6 @@ function collectAnswer(stream: http2.ClientHttp2Stream): Promise<CollectedAnswer
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
     stream.on('trailers', (t) => {
       status ??= statusOf(t);
-    });
-    stream.on('end', () => {
-      ended = true;
     });
     stream.on('close', () => {
       const final = status ?? { code: Status.UNAVAILABLE, message: 'the gRPC call ended without a status (server shutting down?)' };
