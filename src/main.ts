@@ -96,6 +96,7 @@ async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void
         services: [MetadataStoreServiceService],
       }),
       health: { ping: () => (db ? db.ping() : Promise.reject(new Error('the metadata database is not open yet'))) },
+      web: settings.web,
       logger,
     }).then((started) => (server = started)));
 
@@ -178,6 +179,12 @@ async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void
     const grpc = await startGrpc();
     // Without waiting for the next periodic ping: SERVING as soon as the database is open.
     await grpc.health.check();
+    if (grpc.webPort !== undefined && (!link || link.workerId === 1)) {
+      logger.info(
+        { grpc_web_port: grpc.webPort, cors_allowed_origins: settings.web?.corsAllowedOrigins ?? [] },
+        'serving gRPC-web and JSON (HTTP/1.1 and HTTP/2 cleartext)',
+      );
+    }
     if (link) {
       // The primary serves /metrics for every worker and writes the "serving" line.
       link.reportListening(grpc.port);

@@ -36,6 +36,8 @@ export interface Flags {
   postgres_config_sslrootcert: string;
   sqlite_path: string;
   metrics_port: number;
+  grpc_web_port: number;
+  grpc_web_cors_allowed_origins: string;
   log_level: string;
   db_pool_size: number;
   shutdown_grace_seconds: number;
@@ -174,6 +176,25 @@ export const FLAG_SPECS: Record<FlagName, FlagSpec> = {
     max: 65535,
     arg: 'port',
     help: 'Port of the Prometheus endpoint GET /metrics (9464, the usual Prometheus-exporter port; 9090 is taken by KFP\'s envoy); 0 = off.',
+  },
+  grpc_web_port: {
+    kind: 'int',
+    default: 0,
+    min: 0,
+    max: 65535,
+    arg: 'port',
+    help:
+      'Port serving gRPC-web (application/grpc-web[-text][+proto], as browsers and Kubeflow\'s UI call it) and JSON ' +
+      '(POST /<package>.<Service>/<Method> with application/json) over HTTP/1.1 and HTTP/2 cleartext, for every RPC ' +
+      'of the gRPC port; Kubeflow expects 9090 (metadata-envoy-service). 0 = off.',
+  },
+  grpc_web_cors_allowed_origins: {
+    kind: 'string',
+    default: '',
+    arg: 'origins',
+    help:
+      'Comma-separated origins (https://ui.example.com) whose pages may call the --grpc_web_port cross-origin, or * for ' +
+      'any (what Kubeflow\'s Envoy allowed). Empty: same-origin pages and non-browser clients only.',
   },
   log_level: { kind: 'string', default: 'info', choices: LOG_LEVELS, arg: 'level', help: 'Log level of the JSON log on stdout.' },
   db_pool_size: { kind: 'int', default: 10, min: 1, max: 1000, arg: 'n', help: 'Maximum database connections (SQLite always uses one).' },

@@ -26,6 +26,13 @@ export interface TlsSettings {
   clientVerify: boolean;
 }
 
+/** The gRPC-web/JSON port. */
+export interface WebSettings {
+  port: number;
+  /** Origins allowed cross-origin ('*' = any); empty = same-origin only. */
+  corsAllowedOrigins: string[];
+}
+
 /** Everything the process needs to start, validated. */
 export interface ServerSettings {
   grpcPort: number;
@@ -37,6 +44,8 @@ export interface ServerSettings {
   /** Extra attempts at opening the database while it answers ABORTED. */
   connectionRetries: number;
   metricsPort: number;
+  /** gRPC-web and JSON; undefined = off. */
+  web?: WebSettings;
   logLevel: LevelWithSilent;
   dbPoolSize: number;
   shutdownGraceMs: number;
@@ -64,7 +73,13 @@ export function settingsFromFlags(flags: Flags, warnings: string[] = [], env: No
   if (flags.metrics_port !== 0 && flags.metrics_port === flags.grpc_port) {
     throw new ConfigError(`--metrics_port and --grpc_port are both ${flags.grpc_port}; use different ports (or --metrics_port=0)`);
   }
+  const web = webSettings(flags);
   const source = selectConnection(flags, warnings);
+  if (web && source.ssl) {
+    throw new ConfigError(
+      '--grpc_web_port serves cleartext HTTP only, but ssl_config enables TLS on the gRPC port; terminate TLS for the web port in front of it (ingress) or leave --grpc_web_port=0',
+    );
+  }
   const secrets = {
     mysqlPassword: env.MLMD_MYSQL_PASSWORD,
     postgresPassword: env.MLMD_POSTGRES_PASSWORD,
@@ -79,6 +94,7 @@ export function settingsFromFlags(flags: Flags, warnings: string[] = [], env: No
     tls: source.ssl ? tlsSettings(source.ssl) : undefined,
     connectionRetries: flags.metadata_store_connection_retries,
     metricsPort: flags.metrics_port,
+    web,
     logLevel: flags.log_level as LevelWithSilent,
     dbPoolSize: flags.db_pool_size,
     shutdownGraceMs: Math.round(flags.shutdown_grace_seconds * 1000),
@@ -105,6 +121,26 @@ function workerCount(requested: number, database: DatabaseConfig, warnings: stri
     return 1;
   }
   return wanted;
+}
+
+function webSettings(flags: Flags): WebSettings | undefined {
+  const origins = flags.grpc_web_cors_allowed_origins
+    .split(',')
+    .map((s) => s.trim().replace(/\/+$/, ''))
+    .filter((s) => s.length > 0);
+  if (flags.grpc_web_port === 0) {
+    if (origins.length > 0) throw new ConfigError('--grpc_web_cors_allowed_origins needs --grpc_web_port');
+    return undefined;
+  }
+  for (const [other, port] of [['--grpc_port', flags.grpc_port], ['--metrics_port', flags.metrics_port]] as const) {
+    if (port === flags.grpc_web_port) throw new ConfigError(`--grpc_web_port and ${other} are both ${port}; use different ports`);
+  }
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/i.test(origin)) {
+      throw new ConfigError(`--grpc_web_cors_allowed_origins: ${JSON.stringify(origin)} is not an origin (scheme://host[:port]) or *`);
+    }
+  }
+  return { port: flags.grpc_web_port, corsAllowedOrigins: origins };
 }
 
 interface SelectedSource {

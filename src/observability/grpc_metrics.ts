@@ -46,6 +46,12 @@ export class GrpcServerMetrics {
   readonly handlingSeconds: Histogram<keyof GrpcMethodLabels>;
   readonly msgReceived: Counter<keyof GrpcMethodLabels>;
   readonly msgSent: Counter<keyof GrpcMethodLabels>;
+  /**
+   * Completed RPCs by the protocol they came in (grpc, grpc-web, json). The go-grpc-prometheus
+   * families above count every call whatever its protocol, so their dashboards and alerts
+   * keep their meaning; this one splits the same calls by protocol.
+   */
+  readonly handledByProtocol: Counter<'protocol' | 'grpc_service' | 'grpc_method' | 'grpc_code'>;
 
   constructor(registry: Registry) {
     const labelNames = ['grpc_type', 'grpc_service', 'grpc_method'] as const;
@@ -72,6 +78,12 @@ export class GrpcServerMetrics {
       name: 'grpc_server_msg_received_total',
       help: 'Total number of RPC stream messages received on the server.',
       labelNames,
+      registers: [registry],
+    });
+    this.handledByProtocol = new Counter({
+      name: 'mlmd_rpc_handled_total',
+      help: 'Total number of RPCs completed on the server, by protocol: grpc, grpc-web or json (through the HTTP bridge).',
+      labelNames: ['protocol', 'grpc_service', 'grpc_method', 'grpc_code'],
       registers: [registry],
     });
     this.msgSent = new Counter({

@@ -8,8 +8,11 @@ import { metadataSizeLimit } from './metadata_size_limit';
 import { addReflection } from './reflection';
 import { metadataStoreService, type RpcDispatcher } from './service';
 import { serverCredentials } from './tls';
+import { startWebServer, type RunningWebServer } from './web/web_server';
 
 const MiB = 1024 * 1024;
+/** After the gRPC calls of a graceful shutdown end, how long their web answers may take to be written. */
+const WEB_ANSWER_GRACE_MS = 2000;
 
 /**
  * Our defaults, which --grpc_channel_arguments override key by key. Upstream leaves gRPC
@@ -39,6 +42,11 @@ export interface ServerOptions {
   interceptors?: ServerInterceptor[];
   /** Database liveness for grpc.health.v1; without it health reports SERVING always. */
   health?: { ping: () => Promise<void>; intervalMs?: number; timeoutMs?: number };
+  /**
+   * gRPC-web and JSON on a port of their own (see src/transport/web/): every service added
+   * here, through the same interceptors and limits. Off when absent.
+   */
+  web?: { port: number; host?: string; corsAllowedOrigins: readonly string[] };
   /** Server reflection; on unless false. */
   reflection?: boolean;
   logger?: Logger;
@@ -48,6 +56,8 @@ export interface RunningServer {
   readonly server: Server;
   /** The port actually bound. */
   readonly port: number;
+  /** The gRPC-web/JSON port actually bound, when it is on. */
+  readonly webPort?: number;
   readonly health: DatabaseHealth;
   /**
    * Stops accepting calls, lets in-flight ones finish for up to `graceMs`, then cancels the
@@ -86,12 +96,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(address, credentials, (error, bound) => (error ? reject(describeBindError(error, address)) : resolve(bound))),
   );
+  let web: RunningWebServer | undefined;
+  if (options.web) {
+    try {
+      web = await startWebServer({
+        grpcServer: server,
+        port: options.web.port,
+        host: options.web.host ?? options.host,
+        cors: { allowedOrigins: options.web.corsAllowedOrigins },
+        maxRequestMessageBytes: receiveLimit(args),
+        logger: options.logger,
+      });
+    } catch (error) {
+      server.forceShutdown();
+      throw error;
+    }
+  }
   await health.start();
 
   let shuttingDown: Promise<{ forced: boolean }> | undefined;
   const shutdown = (graceMs: number) =>
-    (shuttingDown ??= new Promise((resolve) => {
+    (shuttingDown ??= new Promise<{ forced: boolean }>((resolve) => {
       health.stop();
+      // New web calls stop here; those in flight are gRPC calls the shutdown below waits for.
+      web?.stopAccepting();
       let done = false;
       const timer = setTimeout(() => {
         if (done) return;
@@ -106,9 +134,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         clearTimeout(timer);
         resolve({ forced: false });
       });
+    }).then(async (result) => {
+      // The gRPC calls are over; their answers may still be on their way to HTTP clients.
+      await web?.close(result.forced ? 0 : WEB_ANSWER_GRACE_MS);
+      return result;
     }));
 
-  return { server, port, health, shutdown };
+  return { server, port, webPort: web?.port, health, shutdown };
+}
+
+/** grpc.max_receive_message_length in bytes; -1 is gRPC's "unlimited". */
+function receiveLimit(args: ChannelArguments): number {
+  const limit = Number(args['grpc.max_receive_message_length']);
+  return Number.isFinite(limit) && limit >= 0 ? limit : Number.POSITIVE_INFINITY;
 }
 
 function describeBindError(error: Error, address: string): Error {

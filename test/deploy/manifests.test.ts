@@ -119,6 +119,74 @@ function containerPort(container: any, ref: number | string): number {
 }
 
 const BASE = path.join(DEPLOY, 'base');
+const OVERLAY = path.join(DEPLOY, 'overlays/kubeflow');
+
+/**
+ * Stand-ins for the KFP metadata objects the overlay changes, shaped as KFP ships them
+ * (manifests/kustomize/base/metadata/base): the server, its Envoy and the Envoy's Service.
+ */
+function kfpMetadataObjects(): K8sObject[] {
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'metadata-grpc-deployment', labels: { component: 'metadata-grpc-server' } },
+      spec: {
+        selector: { matchLabels: { component: 'metadata-grpc-server' } },
+        template: {
+          metadata: { labels: { component: 'metadata-grpc-server' } },
+          spec: { containers: [{ name: 'container', image: `${KFP_IMAGE}:1.14.0`, command: [KFP_COMMAND], args: [...KFP_ARGS], ports: [{ name: 'grpc-api', containerPort: 8080 }] }] },
+        },
+      },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'metadata-envoy-deployment', labels: { component: 'metadata-envoy' } },
+      spec: {
+        selector: { matchLabels: { component: 'metadata-envoy' } },
+        template: { metadata: { labels: { component: 'metadata-envoy' } }, spec: { containers: [{ name: 'container', image: 'gcr.io/ml-pipeline/metadata-envoy:2.17.0' }] } },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'metadata-envoy-service', labels: { app: 'metadata-envoy' } },
+      spec: { selector: { component: 'metadata-envoy' }, type: 'ClusterIP', ports: [{ port: 9090, protocol: 'TCP', name: 'md-envoy' }] },
+    },
+  ];
+}
+
+/**
+ * The overlay's patches applied as kustomize applies them, for the two forms used: a
+ * strategic-merge `$patch: delete` of a named object, and JSON 6902 add/replace operations
+ * on a target (paths of object keys, array indexes and `-` for appending).
+ */
+function applyOverlayPatches(kustomization: any, objects: K8sObject[]): K8sObject[] {
+  let out = structuredClone(objects);
+  for (const patch of kustomization.patches as { path: string; target?: { kind: string; name: string } }[]) {
+    const [doc] = load(path.join(OVERLAY, patch.path));
+    if (!patch.target) {
+      expect(doc.$patch, patch.path).toBe('delete');
+      const before = out.length;
+      out = out.filter((o) => !(o.kind === doc.kind && o.metadata.name === doc.metadata.name));
+      expect(out.length, `${patch.path} deletes an object`).toBe(before - 1);
+      continue;
+    }
+    const target = out.find((o) => o.kind === patch.target!.kind && o.metadata.name === patch.target!.name);
+    expect(target, `${patch.path} target`).toBeDefined();
+    for (const op of doc as unknown as { op: string; path: string; value: unknown }[]) {
+      const keys = op.path.split('/').slice(1);
+      const last = keys.pop()!;
+      const parent = keys.reduce((node: any, key) => node[Array.isArray(node) ? Number(key) : key], target);
+      expect(parent, `${patch.path} ${op.path}`).toBeDefined();
+      if (op.op === 'add' && Array.isArray(parent)) parent.splice(last === '-' ? parent.length : Number(last), 0, op.value);
+      else if (op.op === 'add' || op.op === 'replace') parent[last] = op.value;
+      else throw new Error(`${patch.path}: unsupported op ${op.op}`);
+    }
+  }
+  return out;
+}
 const SECRETS = { 'mlmd-db-credentials/username': 'mlmd', 'mlmd-db-credentials/password': 'pa$$ word' };
 
 describe('deploy/ manifests', () => {
@@ -129,6 +197,11 @@ describe('deploy/ manifests', () => {
       const docs = load(file);
       expect(docs.length, path.relative(ROOT, file)).toBeGreaterThan(0);
       for (const doc of docs) {
+        if (Array.isArray(doc)) {
+          // A JSON 6902 patch (overlays/*/patches): a list of operations.
+          for (const op of doc) expect(op, path.relative(ROOT, file)).toMatchObject({ op: expect.any(String), path: expect.stringMatching(/^\//) });
+          continue;
+        }
         expect(doc.apiVersion, path.relative(ROOT, file)).toEqual(expect.any(String));
         expect(doc.kind, path.relative(ROOT, file)).toEqual(expect.any(String));
       }
@@ -229,6 +302,10 @@ describe('deploy/ manifests', () => {
       expect(settings.metricsPort).toBeGreaterThan(0);
       expect(pod.metadata.annotations['prometheus.io/port']).toBe(String(settings.metricsPort));
       expect(pod.metadata.annotations['prometheus.io/path']).toBe('/metrics');
+      // gRPC-web and JSON on 9090, where Kubeflow's UI expects metadata-envoy-service.
+      expect(byName['grpc-web'].port).toBe(9090);
+      expect(containerPort(container, byName['grpc-web'].targetPort)).toBe(settings.web?.port);
+      expect(settings.web).toEqual({ port: 9090, corsAllowedOrigins: [] });
     });
 
     it('probes: startup and readiness ask gRPC health on the gRPC port; liveness asks /metrics, independent of the database', () => {
@@ -303,12 +380,32 @@ describe('deploy/ manifests', () => {
     const [k] = load(path.join(DEPLOY, 'overlays/kubeflow/kustomization.yaml'));
     const [baseK] = load(path.join(BASE, 'kustomization.yaml'));
 
-    it('takes KFP\'s own MLMD manifests and changes only the server image, to ours', () => {
-      expect(Object.keys(k).sort()).toEqual(['apiVersion', 'images', 'kind', 'namespace', 'resources']);
+    it('takes KFP\'s own MLMD manifests and changes the server image, to ours, and the Envoy (patches)', () => {
+      expect(Object.keys(k).sort()).toEqual(['apiVersion', 'images', 'kind', 'namespace', 'patches', 'resources']);
+      for (const patch of k.patches) expect(fs.existsSync(path.join(OVERLAY, patch.path)), patch.path).toBe(true);
       expect(k.namespace).toBe('kubeflow');
       expect(k.resources).toHaveLength(1);
       expect(k.resources[0]).toMatch(/^https:\/\/github\.com\/kubeflow\/pipelines\/\/manifests\/kustomize\/base\/metadata\/base\?ref=\d+\.\d+\.\d+$/);
       expect(k.images).toEqual([{ name: KFP_IMAGE, newName: baseK.images[0].newName, newTag: baseK.images[0].newTag }]);
+    });
+
+    it('replaces metadata-envoy-deployment with our pods behind metadata-envoy-service (same name, same port)', () => {
+      const objects = applyOverlayPatches(k, kfpMetadataObjects());
+      expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
+        ['Deployment/metadata-grpc-deployment', 'Service/metadata-envoy-service'].sort(),
+      );
+      const grpc = objects.find((o) => o.metadata.name === 'metadata-grpc-deployment')!;
+      const envoyService = objects.find((o) => o.metadata.name === 'metadata-envoy-service')!;
+      const container = grpc.spec.template.spec.containers[0];
+      expect(envoyService.spec.ports).toEqual([{ port: 9090, protocol: 'TCP', name: 'md-envoy', targetPort: 'grpc-web' }]);
+      expect(matches(envoyService.spec.selector, grpc.spec.template.metadata.labels)).toBe(true);
+      expect(container.command).toEqual([KFP_COMMAND]);
+      expect(container.args.slice(0, KFP_ARGS.length)).toEqual(KFP_ARGS);
+      const env = { MYSQL_DATABASE: 'metadb', MYSQL_HOST: 'mysql', MYSQL_PORT: '3306', DBCONFIG_USER: 'root', DBCONFIG_PASSWORD: '' };
+      const settings = settingsOf(expandArgs(container.args, env), {});
+      expect(settings.grpcPort).toBe(8080);
+      expect(settings.web).toEqual({ port: 9090, corsAllowedOrigins: ['*'] });
+      expect(containerPort(container, envoyService.spec.ports[0].targetPort)).toBe(settings.web!.port);
     });
 
     it('KFP\'s command exists in our image: the Dockerfile installs /bin/metadata_store_server', () => {
@@ -363,7 +460,7 @@ describe('deploy/ manifests', () => {
       }
     });
 
-    it('the kubeflow overlay\'s images entry replaces the image of a KFP-shaped Deployment and leaves command and args alone', () => {
+    it('the kubeflow overlay replaces the image and the Envoy of KFP-shaped manifests, keeping KFP\'s command and args', () => {
       const [overlay] = load(path.join(DEPLOY, 'overlays/kubeflow/kustomization.yaml'));
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlmd-kustomize-'));
       // Stands in for KFP's remote base, which this test cannot download.
@@ -379,17 +476,26 @@ describe('deploy/ manifests', () => {
           },
         },
       };
-      fs.writeFileSync(path.join(dir, 'kfp.yaml'), JSON.stringify(kfpDeployment));
+      const [, envoyDeployment, envoyService] = kfpMetadataObjects();
+      kfpDeployment.spec.template.spec.containers[0] = { ...kfpDeployment.spec.template.spec.containers[0], ports: [{ name: 'grpc-api', containerPort: 8080 }] } as never;
+      fs.writeFileSync(path.join(dir, 'kfp.yaml'), [kfpDeployment, envoyDeployment, envoyService].map((o) => JSON.stringify(o)).join('\n---\n'));
+      fs.cpSync(path.join(OVERLAY, 'patches'), path.join(dir, 'patches'), { recursive: true });
       fs.writeFileSync(
         path.join(dir, 'kustomization.yaml'),
         JSON.stringify({ ...overlay, resources: ['kfp.yaml'] }),
       );
       try {
-        const [deployment] = kustomize(dir);
+        const objects = kustomize(dir);
+        expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['Deployment/metadata-grpc-deployment', 'Service/metadata-envoy-service']);
+        const deployment = only(objects, 'Deployment');
         const container = deployment.spec.template.spec.containers[0];
         expect(container.image).toBe(`${overlay.images[0].newName}:${overlay.images[0].newTag}`);
         expect(container.command).toEqual([KFP_COMMAND]);
-        expect(container.args).toEqual(KFP_ARGS);
+        expect(container.args).toEqual([...KFP_ARGS, '--grpc_web_port=9090', '--grpc_web_cors_allowed_origins=*']);
+        expect(container.ports).toContainEqual({ name: 'grpc-web', containerPort: 9090, protocol: 'TCP' });
+        const service = only(objects, 'Service');
+        expect(service.spec.selector).toEqual({ component: 'metadata-grpc-server' });
+        expect(service.spec.ports).toEqual([{ port: 9090, protocol: 'TCP', name: 'md-envoy', targetPort: 'grpc-web' }]);
         expect(deployment.metadata.namespace).toBe('kubeflow');
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });

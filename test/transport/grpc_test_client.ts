@@ -15,10 +15,11 @@ export function callRpc(
   method: RpcMethod,
   request: unknown,
   metadata: Metadata = new Metadata(),
+  deadlineMs = 20_000,
 ): Promise<Outcome> {
   return new Promise((resolve) => {
     const fn = (client as unknown as Record<string, Function>)[method].bind(client);
-    fn(request, metadata, { deadline: Date.now() + 20_000 }, (error: ServiceError | null, response: unknown) =>
+    fn(request, metadata, { deadline: Date.now() + deadlineMs }, (error: ServiceError | null, response: unknown) =>
       resolve(error ? { ok: false, code: error.code, details: error.details } : { ok: true, response }),
     );
   });

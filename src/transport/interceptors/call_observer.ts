@@ -6,6 +6,7 @@ import {
   type ServerInterceptor,
   type ServerMethodDefinition,
 } from '@grpc/grpc-js';
+import { takeBridgedCall, type CallProtocol } from '../web/bridge_marker';
 
 /** How a call ended, as seen by the server. */
 export interface CallOutcome {
@@ -31,10 +32,22 @@ export interface CallEvents {
   finished(outcome: CallOutcome): void;
 }
 
+/**
+ * How the call reached us, known once its metadata has arrived (before any `receivedMetadata`
+ * and `finished`): native gRPC, or gRPC-web/JSON through the HTTP bridge, whose calls come
+ * over an in-process connection and so carry the HTTP client's address here instead.
+ */
+export interface CallContext {
+  protocol: CallProtocol;
+  /** The client's address: grpc-js's peer, or the HTTP client's for a bridged call. */
+  peer(): string;
+}
+
 /** Per call, given the method and the call, the events an observer wants (or nothing). */
 export type CallObserver = (
   method: ServerMethodDefinition<unknown, unknown>,
   call: ServerInterceptingCallInterface,
+  context: CallContext,
 ) => CallEvents | undefined;
 
 /**
@@ -44,9 +57,11 @@ export type CallObserver = (
 export function interceptorOf(...observers: CallObserver[]): ServerInterceptor {
   return (method, call) => {
     const startedAt = process.hrtime.bigint();
+    let bridgedPeer: string | undefined;
+    const context: CallContext = { protocol: 'grpc', peer: () => bridgedPeer ?? call.getPeer() };
     const events: CallEvents[] = [];
     for (const observe of observers) {
-      const e = observe(method, call);
+      const e = observe(method, call, context);
       if (e) events.push(e);
     }
     let headersSent = false;
@@ -65,6 +80,12 @@ export function interceptorOf(...observers: CallObserver[]): ServerInterceptor {
       start(next) {
         next({
           onReceiveMetadata(metadata, nextMetadata) {
+            // Removed here, whoever observes: the handler never sees the bridge's header.
+            const bridged = takeBridgedCall(metadata);
+            if (bridged) {
+              context.protocol = bridged.protocol;
+              bridgedPeer = bridged.peer;
+            }
             for (const e of events) e.receivedMetadata?.(metadata);
             nextMetadata(metadata);
           },

@@ -23,7 +23,8 @@ export interface LoggingOptions {
 export const DEFAULT_SLOW_CALL_THRESHOLD_MS = 1000;
 
 /**
- * One log line per RPC: method, status code, duration, peer and request id. The request id
+ * One log line per RPC: method, status code, duration, peer, protocol (grpc, grpc-web, json)
+ * and request id. The request id
  * is the client's `x-request-id` header when sent, else a fresh UUID; either way it is put on
  * the request metadata (so handlers can log it) and echoed in the response headers. Request
  * metadata and messages are never logged: they may carry credentials or user data.
@@ -31,7 +32,7 @@ export const DEFAULT_SLOW_CALL_THRESHOLD_MS = 1000;
 export function loggingObserver(options: LoggingOptions): CallObserver {
   const { logger } = options;
   const slowSeconds = (options.slowCallThresholdMs ?? DEFAULT_SLOW_CALL_THRESHOLD_MS) / 1000;
-  return (method, call) => {
+  return (method, _call, context) => {
     const labels = methodLabels(method);
     let requestId: string | undefined;
     const ensureRequestId = () => (requestId ??= randomUUID());
@@ -56,7 +57,8 @@ export function loggingObserver(options: LoggingOptions): CallObserver {
           grpc_code: grpcCodeName(code),
           grpc_status: code,
           duration_ms: Math.round(seconds * 1e6) / 1e3,
-          peer: call.getPeer(),
+          peer: context.peer(),
+          protocol: context.protocol,
         };
         if (code !== Status.OK) line.grpc_message = details.slice(0, MAX_DETAILS_LENGTH);
         if (slow) line.slow = true;

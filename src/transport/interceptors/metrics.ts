@@ -29,7 +29,7 @@ function resolveSeries(metrics: GrpcServerMetrics, method: MethodShape): MethodS
 export function metricsObserver(metrics: GrpcServerMetrics): CallObserver {
   // Keyed by path; grpc-js only routes registered methods to interceptors, so this is bounded.
   const byPath = new Map<string, MethodSeries>();
-  return (method) => {
+  return (method, _call, context) => {
     let series = byPath.get(method.path);
     if (!series) byPath.set(method.path, (series = resolveSeries(metrics, method)));
     const s = series;
@@ -42,6 +42,8 @@ export function metricsObserver(metrics: GrpcServerMetrics): CallObserver {
         if (handled) handled.inc();
         else s.handledOther(code);
         s.handlingSeconds.observe(seconds);
+        const { grpc_service, grpc_method } = methodLabels(method);
+        metrics.handledByProtocol.inc({ protocol: context.protocol, grpc_service, grpc_method, grpc_code: grpcCodeName(code) });
       },
     };
   };
