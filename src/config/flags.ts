@@ -175,7 +175,7 @@ export const FLAG_SPECS: Record<FlagName, FlagSpec> = {
     help: 'Port of the Prometheus endpoint GET /metrics (9464, the usual Prometheus-exporter port; 9090 is taken by KFP\'s envoy); 0 = off.',
   },
   log_level: { kind: 'string', default: 'info', choices: LOG_LEVELS, arg: 'level', help: 'Log level of the JSON log on stdout.' },
-  db_pool_size: { kind: 'int', default: 10, min: 1, max: 1000, arg: 'n', help: 'Maximum database connections (SQLite always uses one).' },
+  db_pool_size: { kind: 'int', default: 10, min: 1, max: 1000, arg: 'n', help: 'Maximum database connections per process (a SQLite file: up to 4 worker threads; in-memory SQLite: one).' },
   shutdown_grace_seconds: {
     kind: 'number',
     default: 10,
