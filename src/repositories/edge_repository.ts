@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Tx } from '../database/database';
 import { multiRowInsert } from '../database/multi_row_insert';
-import { chunked } from './chunked';
+import { chunked, ROWS_PER_INSERT } from './statement_limits';
 
 
 /**
@@ -26,9 +26,6 @@ export interface ParentLink {
   parentId: number;
 }
 
-/** Two ids per row: 5,000 rows keep a statement at 10,000 bound parameters. */
-const ROWS_PER_INSERT = 5_000;
-
 /**
  * Inserts membership rows, skipping pairs that already exist. The conflict clause (INSERT
  * IGNORE on MySQL) makes the write idempotent even against a concurrent writer of the same
@@ -36,7 +33,7 @@ const ROWS_PER_INSERT = 5_000;
  */
 export async function insertMemberships(tx: Tx, edge: MembershipEdge, rows: MembershipRow[]): Promise<void> {
   const column = MEMBER_COLUMN[edge];
-  for (const chunk of chunked(rows, ROWS_PER_INSERT)) {
+  for (const chunk of chunked(rows, ROWS_PER_INSERT.edge)) {
     await multiRowInsert(
       tx.knex,
       tx.dialect,
@@ -67,6 +64,12 @@ export async function memberIdsOfContext(tx: Tx, edge: MembershipEdge, contextId
     number
   >[];
   return rows.map((r) => Number(r[column]));
+}
+
+/** Whether a context has any artifact (Attribution) or execution (Association): one probe. */
+export async function contextHasMembers(tx: Tx, edge: MembershipEdge, contextId: number): Promise<boolean> {
+  const anyMember = await tx.knex.from(tx.table(edge)).select(MEMBER_COLUMN[edge]).where('context_id', contextId).first();
+  return anyMember !== undefined;
 }
 
 /** A subquery of a context's member ids, for restricting a paged node listing. */
@@ -120,7 +123,7 @@ export async function ancestorLinks(tx: Tx, startIds: readonly number[]): Promis
 }
 
 export async function insertParentLinks(tx: Tx, links: ParentLink[]): Promise<void> {
-  for (const chunk of chunked(links, ROWS_PER_INSERT)) {
+  for (const chunk of chunked(links, ROWS_PER_INSERT.edge)) {
     const rows = chunk.map((l) => ({ context_id: l.childId, parent_context_id: l.parentId }));
     await multiRowInsert(tx.knex, tx.dialect, tx.table('ParentContext'), rows);
   }

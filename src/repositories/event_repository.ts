@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Tx } from '../database/database';
 import { multiRowInsert } from '../database/multi_row_insert';
 import { integerAsText } from '../database/sql_fragments';
-import { chunked } from './chunked';
+import { chunked, EVENT_KEYS_PER_LOOKUP, ROWS_PER_INSERT } from './statement_limits';
 
 /** One step of an event path as stored: an index step or a key step. */
 export type StoredStep = { kind: 'index'; index: bigint } | { kind: 'key'; key: string };
@@ -32,9 +32,6 @@ export interface StoredEvent extends EventKey {
  */
 export const POSTGRES_STEP_ORDER_COLUMN = 'mlmd_ts_step_seq';
 
-/** Rows per INSERT, keeping bound parameters (4–5 per row) far below every backend's limit. */
-const ROWS_PER_INSERT = 2_000;
-
 export function eventKeyString(key: EventKey): string {
   return `${key.artifactId}:${key.executionId}:${key.type}`;
 }
@@ -45,7 +42,7 @@ export function eventKeyString(key: EventKey): string {
  */
 export async function existingEventKeys(tx: Tx, keys: EventKey[]): Promise<Set<string>> {
   const found = new Set<string>();
-  for (const chunk of chunked(keys, 4_000)) {
+  for (const chunk of chunked(keys, EVENT_KEYS_PER_LOOKUP)) {
     const artifactIds = [...new Set(chunk.map((k) => k.artifactId))];
     const executionIds = [...new Set(chunk.map((k) => k.executionId))];
     const rows = (await tx.knex
@@ -66,7 +63,7 @@ export async function existingEventKeys(tx: Tx, keys: EventKey[]): Promise<Set<s
  */
 export async function insertEvents(tx: Tx, events: NewEvent[]): Promise<void> {
   const eventIds: number[] = [];
-  for (const chunk of chunked(events, ROWS_PER_INSERT)) {
+  for (const chunk of chunked(events, ROWS_PER_INSERT.event)) {
     const ids = await tx.insertReturningIds(
       'Event',
       chunk.map((e) => ({
@@ -91,7 +88,7 @@ export async function insertEvents(tx: Tx, events: NewEvent[]): Promise<void> {
       });
     }
   });
-  for (const chunk of chunked(pathRows, ROWS_PER_INSERT)) {
+  for (const chunk of chunked(pathRows, ROWS_PER_INSERT.event)) {
     await multiRowInsert(tx.knex, tx.dialect, tx.table('EventPath'), chunk);
   }
 }

@@ -1,6 +1,6 @@
 import type { Tx } from '../database/database';
 import { integerAsText } from '../database/sql_fragments';
-import { chunked } from './chunked';
+import { chunked } from './statement_limits';
 
 interface RawEventRow {
   id: number;

@@ -1,17 +1,7 @@
 import type { Tx } from '../database/database';
-import { MAX_IDS_PER_STATEMENT, chunked } from './chunked';
+import { MAX_IDS_PER_STATEMENT, chunked } from './statement_limits';
+import type { NodeTableName } from './node_kind';
 
-/**
- * Ids on the wire are int64; stored ids are far below 2^53. An id outside the safe-integer
- * range (or below 1) cannot name a stored row, so callers treat it as "does not exist"
- * rather than letting a lossy Number() conversion alias it onto a real row.
- */
-export function storedIdOf(id: bigint): number | null {
-  if (id < 1n || id > BigInt(Number.MAX_SAFE_INTEGER)) return null;
-  return Number(id);
-}
-
-export type NodeTableName = 'Artifact' | 'Execution' | 'Context';
 
 export type ExistingNodeIds = Record<NodeTableName, Set<number>>;
 

@@ -1,8 +1,7 @@
 import type { Tx } from '../database/database';
 import { nodeTables, type NodeKind } from './node_kind';
 
-/** SQLite caps a compound SELECT at 500 terms. */
-const PROBES_PER_STATEMENT = 400;
+import { chunked, PROBES_PER_STATEMENT } from './statement_limits';
 
 /**
  * For each probe, the id of the stored `kind` node the database itself considers equal to it
@@ -13,8 +12,8 @@ const PROBES_PER_STATEMENT = 400;
 async function matchProbes(tx: Tx, kind: NodeKind, columns: readonly string[], probes: readonly unknown[][]): Promise<Map<number, number>> {
   const matches = new Map<number, number>();
   const table = tx.table(nodeTables(kind).node);
-  for (let start = 0; start < probes.length; start += PROBES_PER_STATEMENT) {
-    const chunk = probes.slice(start, start + PROBES_PER_STATEMENT);
+  for (const [c, chunk] of chunked(probes, PROBES_PER_STATEMENT).entries()) {
+    const start = c * PROBES_PER_STATEMENT;
     const selects = chunk.map((values, k) => {
       // The probe number is ours and inlined: PostgreSQL cannot type a bare parameter in a select list.
       const query = tx.knex.from(table).select(tx.knex.raw(`${start + k} AS ??`, ['probe']), 'id');

@@ -1,13 +1,10 @@
-import type { TableName } from '../database/tables';
+import { NODE_TABLE, type NodeKind, type NodeTableName, type TableName } from '../database/tables';
 
-/** The three kinds of MLMD node; each has its own table, property table and id sequence. */
-export type NodeKind = 'artifact' | 'execution' | 'context';
-
-export const NODE_KINDS: readonly NodeKind[] = ['artifact', 'execution', 'context'];
+export type { NodeKind, NodeTableName };
 
 export interface NodeTables {
   /** The node table: `Artifact`, `Execution`, `Context`. */
-  node: Extract<TableName, 'Artifact' | 'Execution' | 'Context'>;
+  node: NodeTableName;
   /** The property table keyed by (`<kind>_id`, name, is_custom_property). */
   property: Extract<TableName, 'ArtifactProperty' | 'ExecutionProperty' | 'ContextProperty'>;
   /** The property table's column naming its node. */
@@ -19,11 +16,16 @@ export interface NodeTables {
 }
 
 const TABLES: Record<NodeKind, NodeTables> = {
-  artifact: { node: 'Artifact', property: 'ArtifactProperty', propertyNodeColumn: 'artifact_id', typeKind: 1, label: 'Artifact' },
-  execution: { node: 'Execution', property: 'ExecutionProperty', propertyNodeColumn: 'execution_id', typeKind: 0, label: 'Execution' },
-  context: { node: 'Context', property: 'ContextProperty', propertyNodeColumn: 'context_id', typeKind: 2, label: 'Context' },
+  artifact: { node: NODE_TABLE.artifact, property: 'ArtifactProperty', propertyNodeColumn: 'artifact_id', typeKind: 1, label: 'Artifact' },
+  execution: { node: NODE_TABLE.execution, property: 'ExecutionProperty', propertyNodeColumn: 'execution_id', typeKind: 0, label: 'Execution' },
+  context: { node: NODE_TABLE.context, property: 'ContextProperty', propertyNodeColumn: 'context_id', typeKind: 2, label: 'Context' },
 };
 
 export function nodeTables(kind: NodeKind): NodeTables {
   return TABLES[kind];
+}
+
+/** The kind whose node table is `table`. */
+export function kindOfNodeTable(table: NodeTableName): NodeKind {
+  return (Object.keys(TABLES) as NodeKind[]).find((kind) => TABLES[kind].node === table)!;
 }

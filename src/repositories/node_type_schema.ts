@@ -1,6 +1,6 @@
 import type { Tx } from '../database/database';
 import { nodeTables, type NodeKind } from './node_kind';
-import { chunked } from './chunked';
+import { chunked } from './statement_limits';
 
 /** What node writes need to know about a type: its name and declared property types. */
 export interface NodeTypeSchema {

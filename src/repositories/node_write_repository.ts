@@ -1,9 +1,8 @@
 import type { Knex } from 'knex';
 import type { Tx } from '../database/database';
 import { nodeTables, type NodeKind } from './node_kind';
-import { chunked } from './chunked';
+import { chunked, rowsPerStatement } from './statement_limits';
 import { textComparisonKey } from './text_comparison';
-import { rowsPerStatement } from './node_statement_limits';
 
 /** The stored columns of one node row as writes set them. */
 export interface NodeRowValues {

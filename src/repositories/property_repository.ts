@@ -4,8 +4,7 @@ import { integerAsText } from '../database/sql_fragments';
 import type { Value } from '../generated/ml_metadata/proto/metadata_store';
 import { nodeTables, type NodeKind } from './node_kind';
 import { decodeValue, encodeValue, type StoredValueColumns } from './property_value_codec';
-import { chunked } from './chunked';
-import { rowsPerStatement } from './node_statement_limits';
+import { chunked, rowsPerStatement } from './statement_limits';
 
 /** One property of one node, decoded. */
 export interface StoredProperty {

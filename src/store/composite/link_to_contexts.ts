@@ -1,9 +1,9 @@
 import type { Tx } from '../../database/database';
 import { insertMemberships, type MembershipRow } from '../../repositories/edge_repository';
-import { storedIdOf } from '../../repositories/node_existence';
+import { storedIds } from '../../repositories/stored_ids';
 
-function storedIds(ids: readonly bigint[]): number[] {
-  return [...new Set(ids.map(storedIdOf).filter((id): id is number => id !== null))];
+function distinctStoredIds(ids: readonly bigint[]): number[] {
+  return [...new Set(storedIds(ids))];
 }
 
 function allPairs(contextIds: number[], nodeIds: number[]): MembershipRow[] {
@@ -24,10 +24,10 @@ export async function linkToContexts(
   executionIds: readonly bigint[],
   artifactIds: readonly bigint[],
 ): Promise<void> {
-  const contexts = storedIds(contextIds);
+  const contexts = distinctStoredIds(contextIds);
   if (contexts.length === 0) return;
-  const associations = allPairs(contexts, storedIds(executionIds));
-  const attributions = allPairs(contexts, storedIds(artifactIds));
+  const associations = allPairs(contexts, distinctStoredIds(executionIds));
+  const attributions = allPairs(contexts, distinctStoredIds(artifactIds));
   if (associations.length > 0) await insertMemberships(tx, 'Association', associations);
   if (attributions.length > 0) await insertMemberships(tx, 'Attribution', attributions);
 }

@@ -1,6 +1,7 @@
 import type { Tx } from '../../database/database';
 import type { Context } from '../../generated/ml_metadata/proto/metadata_store';
-import { existingNodeIds, storedIdOf } from '../../repositories/node_existence';
+import { existingNodeIds } from '../../repositories/node_existence';
+import { storedIdOf, storedIds } from '../../repositories/stored_ids';
 import { matchNodesByTypeAndName } from '../../repositories/node_key_match';
 import { nodesWithTypeAndNames } from '../../repositories/node_write_repository';
 import { aborted, invalidArgument, isMlmdError, notFound, RetryTransaction, StatusCode, type MlmdError } from '../../errors';
@@ -43,7 +44,7 @@ export async function upsertContexts(tx: Tx, contexts: readonly Context[], optio
   if (contexts.length === 0) return [];
   const nameKey = nameKeyFor(tx.dialect);
   const forcedIds = options.forceReuseWithId
-    ? contexts.map((c) => (c.id === undefined ? null : storedIdOf(c.id))).filter((id): id is number => id !== null)
+    ? storedIds(contexts.map((c) => c.id))
     : [];
   const existing = forcedIds.length > 0 ? (await existingNodeIds(tx, { Context: forcedIds })).Context : new Set<number>();
 

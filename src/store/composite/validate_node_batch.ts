@@ -1,6 +1,6 @@
 import type { Tx } from '../../database/database';
 import type { Artifact, Context, Execution } from '../../generated/ml_metadata/proto/metadata_store';
-import { rowIdOf } from '../../repositories/node_repository';
+import { storedIdOf, storedIds } from '../../repositories/stored_ids';
 import { loadNodeTypeSchemas } from '../../repositories/node_type_schema';
 import { invalidArgument, notFound } from '../../errors';
 import type { NodeKind } from '../../repositories/node_kind';
@@ -19,13 +19,13 @@ export async function validateNodeBatch(tx: Tx, kind: NodeKind, nodes: readonly 
   nodes.forEach((node, i) => {
     if (node.typeId === undefined) throw invalidArgument(`Type id is missing. ${field}[${i}] has no type_id.`);
   });
-  const typeIds = nodes.map((n) => rowIdOf(n.typeId!)).filter((id): id is number => id !== null);
+  const typeIds = storedIds(nodes.map((n) => n.typeId!));
   const schemas = await loadNodeTypeSchemas(tx, kind, typeIds);
   nodes.forEach((node, i) => {
-    if (!schemas.has(rowIdOf(node.typeId!) ?? -1)) throw notFound(`No ${kind} type with id ${node.typeId} was found (${field}[${i}]).`);
+    if (!schemas.has(storedIdOf(node.typeId!) ?? -1)) throw notFound(`No ${kind} type with id ${node.typeId} was found (${field}[${i}]).`);
   });
   nodes.forEach((node, i) => {
-    const schema = schemas.get(rowIdOf(node.typeId!)!)!;
+    const schema = schemas.get(storedIdOf(node.typeId!)!)!;
     const where = `${field}[${i}]`;
     for (const [name, value] of Object.entries(node.properties ?? {})) checkTypedProperty(schema, name, value, where);
     for (const [name, value] of Object.entries(node.customProperties ?? {})) checkCustomProperty(name, value, where);

@@ -1,7 +1,7 @@
 import type { Context } from '../../generated/ml_metadata/proto/metadata_store';
 import type { Tx } from '../../database/database';
 import { childLinksOfParents, parentLinksOfChildren } from '../../repositories/edge_repository';
-import { storedIdOf } from '../../repositories/node_existence';
+import { storedIdOf } from '../../repositories/stored_ids';
 import { loadContexts } from '../../repositories/node_repository';
 import { invalidArgument } from '../../errors';
 import type { RpcImpl } from '../rpc';

@@ -1,5 +1,5 @@
 import { contextIdsOfMember } from '../../repositories/edge_repository';
-import { storedIdOf } from '../../repositories/node_existence';
+import { storedIdOf } from '../../repositories/stored_ids';
 import { loadContexts } from '../../repositories/node_repository';
 import { notFound } from '../../errors';
 import type { RpcImpl } from '../rpc';

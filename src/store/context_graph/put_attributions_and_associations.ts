@@ -1,6 +1,7 @@
 import type { Association, Attribution } from '../../generated/ml_metadata/proto/metadata_store';
 import { insertMemberships, type MembershipRow } from '../../repositories/edge_repository';
-import { existingNodeIds, storedIdOf } from '../../repositories/node_existence';
+import { existingNodeIds } from '../../repositories/node_existence';
+import { storedIdOf, storedIds } from '../../repositories/stored_ids';
 import { invalidArgument } from '../../errors';
 import type { RpcImpl } from '../rpc';
 
@@ -17,7 +18,7 @@ export const putAttributionsAndAssociations: RpcImpl<'putAttributionsAndAssociat
   if (attributions.length === 0 && associations.length === 0) return {};
 
   const ids = (values: (bigint | undefined)[]) =>
-    values.map((v) => (v === undefined ? null : storedIdOf(v))).filter((v): v is number => v !== null);
+    storedIds(values);
   const existing = await existingNodeIds(tx, {
     Context: ids([...attributions, ...associations].map((e) => e.contextId)),
     Artifact: ids(attributions.map((a) => a.artifactId)),

@@ -1,5 +1,6 @@
 import { ancestorLinks, insertParentLinks, type ParentLink } from '../../repositories/edge_repository';
-import { existingNodeIds, storedIdOf } from '../../repositories/node_existence';
+import { existingNodeIds } from '../../repositories/node_existence';
+import { storedIdOf, storedIds } from '../../repositories/stored_ids';
 import { alreadyExists, invalidArgument } from '../../errors';
 import type { RpcImpl } from '../rpc';
 
@@ -15,10 +16,7 @@ export const putParentContexts: RpcImpl<'putParentContexts'> = async (tx, reques
   const entries = request.parentContexts ?? [];
   if (entries.length === 0) return {};
 
-  const mentioned = entries
-    .flatMap((e) => [e.childId, e.parentId])
-    .map((id) => (id === undefined ? null : storedIdOf(id)))
-    .filter((id): id is number => id !== null);
+  const mentioned = storedIds(entries.flatMap((e) => [e.childId, e.parentId]));
   const existing = (await existingNodeIds(tx, { Context: mentioned })).Context;
 
   // The parents of every context involved, transitively. Children are included so that a

@@ -7,7 +7,8 @@ import {
   type NewEvent,
   type StoredStep,
 } from '../../repositories/event_repository';
-import { existingNodeIds, storedIdOf } from '../../repositories/node_existence';
+import { existingNodeIds } from '../../repositories/node_existence';
+import { storedIdOf } from '../../repositories/stored_ids';
 import { alreadyExists, invalidArgument } from '../../errors';
 import type { RpcImpl } from '../rpc';
 import { isStorableEventType } from './event_type';

@@ -11,12 +11,14 @@ import type { Tx } from '../../database/database';
 import { associationsOf, attributionsOf, eventsTouching, type EventEdgeRow } from '../../repositories/lineage_repository';
 import { includeEndingNodes } from '../../proto/defaults';
 import { invalidArgument, notFound } from '../../errors';
-import { matchingNodeIds } from '../../filter';
+import { matchingNodeIds } from '../../repositories/node_match_repository';
+import type { NodeKind } from '../../repositories/node_kind';
 import { ARTIFACT_TYPES, CONTEXT_TYPES, EXECUTION_TYPES } from '../types/type_kind_spec';
 import { followsEvent, isDirected } from './event_direction';
 import { allTypesForLineage, hydrateEvents } from './lineage_reads';
 
-export type LineageNodeKind = 'artifact' | 'execution';
+/** The two node kinds a lineage walk crosses (contexts are only reported, never walked). */
+type LineageNodeKind = Exclude<NodeKind, 'context'>;
 
 /** Upstream's hop limit: absent means 100 and larger values are clamped to it. */
 export const MAX_NUM_HOPS = 100;

@@ -1,6 +1,7 @@
 import type { Tx } from '../../database/database';
 import type { Artifact, Context, Execution, Value } from '../../generated/ml_metadata/proto/metadata_store';
-import { loadNodes, rowIdOf, type NodeMessages } from '../../repositories/node_repository';
+import { loadNodes, type NodeMessages } from '../../repositories/node_repository';
+import { storedIdOf, storedIds } from '../../repositories/stored_ids';
 import { loadNodeTypeSchemas, type NodeTypeSchema } from '../../repositories/node_type_schema';
 import {
   insertNodeRows,
@@ -279,12 +280,10 @@ export async function putNodes<K extends NodeKind>(
   const mask = options.updateMask ?? [];
   const fieldOf = options.fieldOf ?? defaultFieldOf(kind);
 
-  const updateIds = nodes.map((n) => (n.id !== undefined ? rowIdOf(n.id) : null)).filter((id): id is number => id !== null);
+  const updateIds = storedIds(nodes.map((n) => n.id));
   const stored = new Map<number, AnyNode>();
   for (const node of (await loadNodes(tx, kind, updateIds)) as AnyNode[]) stored.set(Number(node.id), node);
-  const typeIds = nodes
-    .map((n) => (n.id === undefined && n.typeId !== undefined ? rowIdOf(n.typeId) : null))
-    .filter((id): id is number => id !== null);
+  const typeIds = storedIds(nodes.map((n) => (n.id === undefined ? n.typeId : undefined)));
   for (const node of stored.values()) typeIds.push(Number(node.typeId));
   const schemas = typeIds.length > 0 ? await loadNodeTypeSchemas(tx, kind, typeIds) : new Map<number, NodeTypeSchema>();
 
@@ -300,7 +299,7 @@ export async function putNodes<K extends NodeKind>(
     try {
       if (node.id === undefined) {
         if (node.typeId === undefined) throw invalidArgument(`Type id is missing. ${where} has no type_id.`);
-        const schema = schemas.get(rowIdOf(node.typeId) ?? -1);
+        const schema = schemas.get(storedIdOf(node.typeId) ?? -1);
         if (!schema) {
           throw notFound(`No ${kind} type with id ${node.typeId} was found (${where}).`);
         }
@@ -310,7 +309,7 @@ export async function putNodes<K extends NodeKind>(
         creates.push({ index, values, properties: { ...(node.properties ?? {}) }, customProperties: { ...(node.customProperties ?? {}) } });
         continue;
       }
-      const id = rowIdOf(node.id) ?? -1;
+      const id = storedIdOf(node.id) ?? -1;
       const original = stored.get(id);
       if (kind === 'artifact' && options.abortIfLatestUpdatedTimeChanged && original) {
         const expected = node.lastUpdateTimeSinceEpoch ?? 0n;
