@@ -197,7 +197,7 @@ export const FLAG_SPECS: Record<FlagName, FlagSpec> = {
       'any (what Kubeflow\'s Envoy allowed). Empty: same-origin pages and non-browser clients only.',
   },
   log_level: { kind: 'string', default: 'info', choices: LOG_LEVELS, arg: 'level', help: 'Log level of the JSON log on stdout.' },
-  db_pool_size: { kind: 'int', default: 10, min: 1, max: 1000, arg: 'n', help: 'Maximum database connections (SQLite always uses one).' },
+  db_pool_size: { kind: 'int', default: 10, min: 1, max: 1000, arg: 'n', help: 'Maximum database connections per process (a SQLite file: up to 4 worker threads; in-memory SQLite: one).' },
   shutdown_grace_seconds: {
     kind: 'number',
     default: 10,

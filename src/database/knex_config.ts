@@ -5,9 +5,12 @@ import pg from 'pg';
 import { DEFAULT_TIMEOUTS, type DatabaseConfig, type DatabaseTimeouts, type MysqlConfig, type PostgresConfig } from './config';
 import { guardedClient, knexDialectClient } from './driver_error_facts';
 import { latin1SessionTypeCast, latin1WireClient } from './mysql_wire_text';
+import { sqliteWorkerClient, withImmediateWrites } from './sqlite_worker_client';
 import { withOneStatementReadOnlyBegin } from './mysql_read_only';
 
 const DEFAULT_POOL_MAX = 10;
+/** SQLite worker threads per process: readers beside the writer, without crowding the cores. */
+const SQLITE_MAX_THREADS = 4;
 
 /**
  * Knex prints pool and driver warnings straight to the console. Every failure also reaches us
@@ -125,22 +128,32 @@ export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX, t
     acquireConnectionTimeout: timeouts.connectMs + (timeouts.statementMs || 60_000),
   };
   switch (config.kind) {
-    case 'sqlite':
+    case 'sqlite': {
+      const busyTimeoutMs = timeouts.statementMs > 0 ? Math.round(timeouts.statementMs) : 60_000;
+      const wal = config.filename !== ':memory:' && !config.readonly;
+      if (config.filename !== ':memory:') {
+        // A file: each connection a worker thread (sqlite_worker_client.ts), so a heavy query
+        // does not hold the event loop; WAL lets readers run beside the one writer.
+        return {
+          ...common,
+          client: guardedClient(withImmediateWrites(sqliteWorkerClient(knexDialectClient('sqlite'), { busyTimeoutMs, wal })), guard),
+          connection: { filename: config.filename, options: { readonly: !!config.readonly } },
+          useNullAsDefault: true,
+          pool: { min: 1, max: Math.max(2, Math.min(SQLITE_MAX_THREADS, poolMax)) },
+        };
+      }
+      // A private in-memory database exists only in its one connection.
       return {
         ...common,
-        client: guardedClient(knexDialectClient('sqlite'), guard),
+        client: guardedClient(withImmediateWrites(knexDialectClient('sqlite')), guard),
         connection: { filename: config.filename, options: { readonly: !!config.readonly } },
         useNullAsDefault: true,
-        // better-sqlite3 is synchronous and SQLite serialises writers anyway: one connection
-        // makes every transaction run alone instead of failing with SQLITE_BUSY.
         pool: {
           min: 1,
           max: 1,
           afterCreate: (conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) => {
             try {
-              // Another process holding the file's write lock: wait up to a statement's time.
-              conn.pragma(`busy_timeout = ${timeouts.statementMs > 0 ? Math.round(timeouts.statementMs) : 60_000}`);
-              if (config.filename !== ':memory:' && !config.readonly) conn.pragma('journal_mode = WAL');
+              conn.pragma(`busy_timeout = ${busyTimeoutMs}`);
               done(null, conn);
             } catch (e) {
               done(e as Error, conn);
@@ -148,6 +161,7 @@ export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX, t
           },
         },
       };
+    }
     case 'mysql':
       return {
         ...common,

@@ -22,12 +22,13 @@ const MAX_BACKOFF_MS = 500;
  * class (mysql_read_only.ts), on InnoDB's REPEATABLE READ snapshot.
  * Checks under a lock on MySQL/MariaDB/TiDB: READ COMMITTED (one more statement, only for the
  * type writes), so reads after the lock see the previous holder's commit.
- * SQLite decides read vs write by the statements, which Knex leaves to it.
+ * SQLite: reads begin deferred (BEGIN), writes take the write lock at once (BEGIN IMMEDIATE,
+ * sqlite_worker_client.ts).
  */
 const BEGIN_CONFIG: Record<Dialect, { read: Knex.TransactionConfig; write: Knex.TransactionConfig; locked: Knex.TransactionConfig }> = {
   mysql: { read: { readOnly: true }, write: {}, locked: { isolationLevel: 'read committed' } },
   postgres: { read: { readOnly: true, isolationLevel: 'repeatable read' }, write: {}, locked: {} },
-  sqlite: { read: {}, write: {}, locked: {} },
+  sqlite: { read: { readOnly: true }, write: {}, locked: {} },
 };
 
 const RETRY_REASON: Partial<Record<DbErrorKind, RetryReason>> = {

@@ -49,7 +49,7 @@ describe('the server process', () => {
 
   it('names host:port in one line when the database cannot be reached', async () => {
     const port = await freePort();
-    const r = runToExit([`--mysql_config_host=127.0.0.1`, `--mysql_config_port=${port}`, '--mysql_config_database=m', '--metrics_port=0']);
+    const r = runToExit([`--mysql_config_host=127.0.0.1`, `--mysql_config_port=${port}`, '--mysql_config_database=m', '--metrics_port=0', '--db_startup_timeout_seconds=0']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^mlmd-server: [^\n]+\n$/);
     expect(r.stderr).toContain(`127.0.0.1:${port}`);
