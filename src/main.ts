@@ -1,16 +1,19 @@
 import { ConfigError, EXIT_USAGE, loadServerSettings, type ServerSettings } from './config';
 import { openDatabase, type Database } from './database';
-import { MetadataStoreServiceService } from './generated/ml_metadata/proto/metadata_store_service';
 import { knexPoolStats } from './observability/database_metrics';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
+import { RetentionMetrics } from './observability/retention_metrics';
 import { startMetricsServer, type MetricsServerHandle } from './observability/metrics_server';
 import { setRowsWrittenSink } from './observability/rows_written';
 import { logDatabaseTarget, logListening, logSchemaVersion } from './observability/startup_log';
 import { isMlmdError, StatusCode } from './store/errors';
 import { MetadataStore } from './store/metadata_store';
+import { Purger } from './store/retention/purge';
+import { RetentionScheduler } from './store/retention/retention_scheduler';
 import { observabilityInterceptors } from './transport/interceptors';
 import { startServer, type RunningServer } from './transport/server';
+import { APPLICATION_SERVICE_DEFINITIONS } from './transport/services';
 
 const PROGRAM = 'mlmd-server';
 /** Start-up failures that are not usage errors (database unreachable, port taken). */
@@ -68,12 +71,28 @@ async function main(): Promise<void> {
   }
   metrics.database.observePool(knexPoolStats(db.knex));
   logSchemaVersion(logger, db.schemaVersion);
+  const retentionMetrics = new RetentionMetrics(metrics.registry);
+  let retention: RetentionScheduler | undefined;
+  if (settings.retention) {
+    retention = new RetentionScheduler(db, settings.retention, {
+      logger,
+      observer: { batchCommitted: (b) => retentionMetrics.nodesPurged(b.counts), passFinished: (o) => retentionMetrics.runFinished(o) },
+    });
+    try {
+      retention.validate();
+    } catch (e) {
+      await db.close().catch(() => undefined);
+      fail(`${settings.retention.source}: ${(e as Error).message}`, EXIT_USAGE);
+    }
+  }
 
   let server: RunningServer;
   let metricsServer: MetricsServerHandle | null;
   try {
     server = await startServer({
       store: new MetadataStore(db),
+      purger: new Purger(db),
+      onPurgeBatch: (b) => retentionMetrics.nodesPurged(b.counts),
       port: settings.grpcPort,
       tls: settings.tls,
       channelArguments: settings.channelArguments,
@@ -81,7 +100,7 @@ async function main(): Promise<void> {
         logger,
         metrics: metrics.grpc,
         slowCallThresholdMs: settings.slowRpcMs,
-        services: [MetadataStoreServiceService],
+        services: APPLICATION_SERVICE_DEFINITIONS,
       }),
       health: { ping: () => db.ping() },
       logger,
@@ -94,6 +113,14 @@ async function main(): Promise<void> {
     fail((e as Error).message, EXIT_STARTUP_FAILURE);
   }
   logListening(logger, { grpcPort: server.port, metricsPort: metricsServer?.port ?? null });
+  if (retention && settings.retention) {
+    retention.start();
+    const r = settings.retention;
+    logger.info(
+      { source: r.source, rules: r.rules.map((x) => x.name), interval_ms: r.intervalMs, batch_size: r.batchSize, dry_run: r.dryRun, first_pass_in_ms: r.initialDelayMs },
+      'retention policy active',
+    );
+  }
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
@@ -104,6 +131,8 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal, grace_ms: settings.shutdownGraceMs }, 'shutting down: no new calls, waiting for in-flight ones');
+    // A running pass stops after its current batch (each batch is its own transaction).
+    await retention?.stop();
     const { forced } = await server.shutdown(settings.shutdownGraceMs);
     await metricsServer?.close().catch(() => undefined);
     await db.close().catch((e: unknown) => logger.warn({ err: e }, 'closing the database pool failed'));

@@ -40,6 +40,7 @@ export interface Flags {
   db_pool_size: number;
   shutdown_grace_seconds: number;
   slow_rpc_ms: number;
+  retention_config_file: string;
 }
 
 type FlagName = keyof Flags;
@@ -182,6 +183,14 @@ export const FLAG_SPECS: Record<FlagName, FlagSpec> = {
     help: 'On SIGTERM/SIGINT, how long in-flight calls may take to finish before they are cancelled.',
   },
   slow_rpc_ms: { kind: 'int', default: 1000, min: 0, max: INT32_MAX, arg: 'ms', help: 'RPCs at least this slow are logged as warnings.' },
+  retention_config_file: {
+    kind: 'string',
+    default: '',
+    arg: 'path',
+    help:
+      'A text-format mlmd_ts.retention.v1.RetentionPolicy (proto/mlmd_ts/retention/v1/retention_policy.proto): purge ' +
+      'rules the server applies every interval, one replica at a time (not an upstream flag; see README "Retention").',
+  },
 };
 
 /**

@@ -13,6 +13,7 @@ import {
 import { parseChannelArguments, type ChannelArguments } from './channel_arguments';
 import { ConfigError } from './config_error';
 import { parseFlags, type Flags } from './flags';
+import { readRetentionPolicyFile, type RetentionSettings } from './retention_policy_file';
 import { readServerConfigFile } from './server_config_file';
 
 /** gRPC TLS from the config file's ssl_config: PEM contents, not paths. */
@@ -40,6 +41,8 @@ export interface ServerSettings {
   dbPoolSize: number;
   shutdownGraceMs: number;
   slowRpcMs: number;
+  /** The retention policy of --retention_config_file, if given. */
+  retention?: RetentionSettings;
   /** Things worth telling the operator once a logger exists. */
   warnings: string[];
 }
@@ -75,6 +78,7 @@ export function settingsFromFlags(flags: Flags, warnings: string[] = [], env: No
     dbPoolSize: flags.db_pool_size,
     shutdownGraceMs: Math.round(flags.shutdown_grace_seconds * 1000),
     slowRpcMs: flags.slow_rpc_ms,
+    retention: flags.retention_config_file ? readRetentionPolicyFile(flags.retention_config_file) : undefined,
     warnings,
   };
 }

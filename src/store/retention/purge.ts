@@ -81,7 +81,7 @@ export class Purger {
   constructor(private readonly db: Database) {}
 
   async purge(request: PurgeRequest, hooks: PurgeHooks = {}): Promise<PurgeResult> {
-    validate(request);
+    validatePurgeRequest(request);
     await this.db.transaction((tx) => refuseMatchAll(tx, request), { readOnly: true });
     if (request.dryRun) return this.db.transaction((tx) => dryRun(tx, request), { readOnly: true });
 
@@ -119,7 +119,8 @@ export class Purger {
   }
 }
 
-function validate(request: PurgeRequest): void {
+/** MlmdError(INVALID_ARGUMENT) for a request no purge could run; checked before any statement. */
+export function validatePurgeRequest(request: PurgeRequest): void {
   const rpc = RPC_NAME[request.kind];
   if (request.filterQuery.trim() === '') {
     throw invalidArgument(`${rpc} needs a filter_query choosing the nodes to delete; an empty filter is refused`);
