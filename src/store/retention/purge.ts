@@ -115,6 +115,10 @@ export class Purger {
       totals = addCounts(totals, done.counts);
       addSamples(samples, done.plan);
       hooks.onBatch?.({ kind: request.kind, batch: batches, counts: done.counts, totals, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+      // Let the event loop read the calls that arrived during the batch, so that they queue
+      // for a connection before the next batch does (better-sqlite3 answers synchronously: a
+      // purge that never yields would hold a SQLite server's only connection to the end).
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 }
@@ -179,11 +183,15 @@ async function runBatch(tx: Tx, request: PurgeRequest, chunk: number): Promise<B
   let chosen = await chosenNodeIds(tx, chosenQuery(tx, request), chunk);
   if (chosen.length === 0) return undefined;
   let plan = await planPurge(tx, request.kind, chosen, true);
+  let shrunk = false;
   while (plannedNodes(plan) > request.batchSize && chosen.length > 1) {
     chosen = chosen.slice(0, Math.max(1, Math.floor((chosen.length * request.batchSize) / plannedNodes(plan))));
     plan = await planPurge(tx, request.kind, chosen, true);
+    shrunk = true;
   }
-  const nextChunk = Math.min(request.batchSize, Math.max(1, chosen.length * 2));
+  // Start the next batch at the size that fitted (graphs of neighbouring runs are alike);
+  // grow again while batches come out small.
+  const nextChunk = shrunk ? chosen.length : Math.min(request.batchSize, chosen.length * 2);
   for (const [table, ids] of [
     ['Context', plan.contexts],
     ['Execution', plan.executions],
