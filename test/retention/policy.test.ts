@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config';
 import { parseRetentionPolicyText } from '../../src/config/retention_policy_file';
@@ -16,23 +18,17 @@ import { createKfpRun, createKfpTypes, createPipeline } from './kubeflow_graph';
 
 const DAY = 24 * 3600 * 1000;
 
-/** The README's Kubeflow example. */
-export const KUBEFLOW_POLICY = `
-# Purge Kubeflow runs older than 30 days, except pinned ones; every 15 minutes.
-interval_seconds: 900
-batch_size: 1000
-rules {
-  name: "kfp-runs"
-  kind: PURGE_KIND_CONTEXT
-  type: "system.PipelineRun"
-  older_than_days: 30
-  keep_filter_query: "custom_properties.pinned.bool_value = true"
+/** The Kubeflow example of README.md's "Retention" section, as the README shows it. */
+function readmePolicy(): string {
+  const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+  const block = /```\n# retention\.txtpb\n([\s\S]*?)```/.exec(readme);
+  if (!block) throw new Error('README.md has no retention.txtpb example');
+  return block[1];
 }
-`;
 
 describe('retention policy file', () => {
   it('parses the README example', () => {
-    const policy = parseRetentionPolicyText(KUBEFLOW_POLICY, 'policy.txtpb');
+    const policy = parseRetentionPolicyText(readmePolicy(), 'policy.txtpb');
     expect(policy).toEqual({
       source: 'policy.txtpb',
       intervalMs: 900_000,
