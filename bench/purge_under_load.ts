@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { credentials, type ServiceError } from '@grpc/grpc-js';
 import type { DatabaseConfig } from '../src/database/config';
+import { MLMD_MIGRATIONS } from '../migrations';
 import { openDatabase, type Database } from '../src/database';
 import { Event_Type, Execution_State, type Context } from '../src/generated/ml_metadata/proto/metadata_store';
 import {
@@ -201,7 +202,7 @@ function latency(calls: [number, number][], from: number, to: number) {
  */
 export async function purgeUnderLoad(config: DatabaseConfig, options: { oldRuns: number; writers: number; batchSize: number; baselineMs: number }): Promise<LoadReport> {
   const ns = `load${Date.now().toString(36)}.`;
-  const db = await openDatabase(config, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, poolMax: 4 });
+  const db = await openDatabase(config, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS, poolMax: 4 });
   const server = await (async () => {
     try {
       const seeded = await seedOldRuns(db, options.oldRuns, ns, config.kind === 'sqlite' ? 1 : 4);

@@ -3,7 +3,7 @@ import { dialectOf } from '../src/database/dialect';
 import { existingMlmdTables } from '../src/database/schema/schema_state';
 import { SCHEMA_VERSION, v10IndexStatements, v10TableStatements } from '../src/database/schema/v10_ddl';
 import { physicalTableName, MLMD_TABLES } from '../src/database/tables';
-import { aborted } from '../src/store/errors';
+import { aborted } from '../src/errors';
 
 /**
  * Creates upstream's schema version 10 in an empty database. A database that already has all

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { SchemaMigrations } from '../src/database/config';
 import * as mlmdSchemaV10 from './20261122000001_mlmd_schema_v10';
 import * as widenPropertyValues from './20261122000002_widen_property_values';
 import * as edgeLookupIndexes from './20261122000003_edge_lookup_indexes';
@@ -23,3 +24,6 @@ export const migrationSource: Knex.MigrationSource<{ name: string; module: Knex.
 
 /** Knex's bookkeeping tables, named so nobody mistakes them for MLMD's own. */
 export const MIGRATIONS_TABLE = 'mlmd_ts_migrations';
+
+/** What openDatabase() applies at start-up: every migration above, tracked in MIGRATIONS_TABLE. */
+export const MLMD_MIGRATIONS: SchemaMigrations = { source: migrationSource, tableName: MIGRATIONS_TABLE };

@@ -5,15 +5,16 @@ import { createLogger, type Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { RetentionMetrics } from './observability/retention_metrics';
 import { startMetricsServer, type MetricsServerHandle } from './observability/metrics_server';
-import { setRowsWrittenSink } from './observability/rows_written';
 import { logDatabaseTarget, logListening, logSchemaVersion } from './observability/startup_log';
-import { isMlmdError, StatusCode } from './store/errors';
+import { isMlmdError, StatusCode } from './errors';
 import { MetadataStore } from './store/metadata_store';
 import { Purger } from './store/retention/purge';
-import { RetentionScheduler } from './store/retention/retention_scheduler';
+import { RETENTION_LOCK_NAME, RetentionScheduler } from './store/retention/retention_scheduler';
+import { tryAcquireSessionLock } from './database/session_lock';
 import { observabilityInterceptors } from './transport/interceptors';
 import { startServer, type RunningServer } from './transport/server';
 import { APPLICATION_SERVICE_DEFINITIONS } from './transport/services';
+import { MLMD_MIGRATIONS } from '../migrations';
 
 const PROGRAM = 'mlmd-server';
 /** Start-up failures that are not usage errors (database unreachable, port taken). */
@@ -33,7 +34,7 @@ function fail(message: string, exitCode: number): never {
 async function openWithRetries(settings: ServerSettings, logger: Logger, observer: Parameters<typeof openDatabase>[2]): Promise<Database> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await openDatabase(settings.database, { schema: settings.schema, poolMax: settings.dbPoolSize }, observer);
+      return await openDatabase(settings.database, { schema: settings.schema, migrations: MLMD_MIGRATIONS, poolMax: settings.dbPoolSize }, observer);
     } catch (e) {
       if (!(isMlmdError(e) && e.code === StatusCode.ABORTED && attempt < settings.connectionRetries)) throw e;
       logger.warn({ attempt: attempt + 1, err: e }, 'opening the database was aborted; retrying');
@@ -59,7 +60,6 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: settings.logLevel });
   for (const warning of settings.warnings) logger.warn(warning);
   const metrics = createMetrics();
-  setRowsWrittenSink(metrics.rowsWritten);
 
   logDatabaseTarget(logger, settings.database);
   let db: Database;
@@ -74,8 +74,10 @@ async function main(): Promise<void> {
   const retentionMetrics = new RetentionMetrics(metrics.registry);
   let retention: RetentionScheduler | undefined;
   if (settings.retention) {
+    const database = db;
     retention = new RetentionScheduler(db, settings.retention, {
       logger,
+      tryLock: () => tryAcquireSessionLock(database, RETENTION_LOCK_NAME),
       observer: { batchCommitted: (b) => retentionMetrics.nodesPurged(b.counts), passFinished: (o) => retentionMetrics.runFinished(o) },
     });
     try {

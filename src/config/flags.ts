@@ -317,7 +317,3 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
   return { kind: 'flags', flags: command.opts<Flags>(), warnings };
 }
-
-export function helpText(): string {
-  return buildCommand().helpInformation();
-}

@@ -1,3 +1,5 @@
+import type { Knex } from 'knex';
+
 /**
  * Where the metadata lives. Mirrors upstream's ConnectionConfig oneof (sqlite / mysql /
  * postgresql) in plain TypeScript so the database layer does not depend on generated code.
@@ -60,8 +62,20 @@ export interface SchemaOptions {
   downgradeToVersion: number;
 }
 
+/**
+ * The schema changes to apply at start-up (Knex migrations, kept in the top-level
+ * `migrations/` folder). Handed in by whoever opens the database, so this layer's code and the
+ * migrations, which use its dialect and introspection helpers, do not import each other.
+ */
+export interface SchemaMigrations {
+  source: Knex.MigrationSource<unknown>;
+  /** Knex's bookkeeping table. */
+  tableName: string;
+}
+
 export interface OpenOptions {
   schema: SchemaOptions;
+  migrations: SchemaMigrations;
   /** Maximum connections in this process's pool (SQLite always uses one). */
   poolMax?: number;
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Dialect } from './config';
+import type { WrittenEntityKind } from './observer';
 import type { TableName } from './tables';
 
 /**
@@ -19,10 +20,24 @@ export interface Tx {
    * statement where the database allows it, returning the new ids in row order.
    */
   insertReturningIds(table: TableName, rows: Record<string, unknown>[]): Promise<number[]>;
+  /**
+   * Adds to this transaction's tally of rows written. The tally is reported to the
+   * DatabaseObserver only when the transaction commits; an attempt that rolls back (bad input
+   * found after an insert, a retried conflict) is forgotten with its tally.
+   */
+  recordRowsWritten(kind: WrittenEntityKind, rows: number): void;
 }
 
 export interface TransactionOptions {
-  /** Read-only work may skip locking and retries; defaults to false. */
+  /**
+   * Work that only reads (defaults to false). It runs in a read-only transaction where the
+   * dialect has one, on one snapshot for the whole unit: `START TRANSACTION READ ONLY` on
+   * MySQL/MariaDB (InnoDB's REPEATABLE READ snapshot), `BEGIN TRANSACTION ISOLATION LEVEL
+   * REPEATABLE READ READ ONLY` on PostgreSQL, a plain (deferred, hence read) `BEGIN` on
+   * SQLite. A statement that writes fails there. It is never re-run on a write conflict
+   * (deadlock, lock-wait timeout, serialization failure) or a lost creation race, which
+   * read-only work cannot meet; only SQLite's busy lock (another process writing) is waited out.
+   */
   readOnly?: boolean;
 }
 

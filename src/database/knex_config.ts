@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import type { DatabaseConfig, MysqlConfig, PostgresConfig } from './config';
 import { latin1SessionTypeCast, latin1WireClient } from './mysql_wire_text';
+import { withOneStatementReadOnlyBegin } from './mysql_read_only';
 
 const DEFAULT_POOL_MAX = 10;
 
@@ -128,7 +129,7 @@ export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX): 
       };
     case 'mysql':
       return {
-        client: latin1WireClient(),
+        client: withOneStatementReadOnlyBegin(latin1WireClient()),
         log: QUIET_LOG,
         connection: mysqlConnection(config, true),
         pool: { min: 0, max: Math.max(2, poolMax) },

@@ -1,7 +1,7 @@
 import knexFactory, { type Knex } from 'knex';
 import fs from 'node:fs';
 import path from 'node:path';
-import { failedPrecondition, isMlmdError, MlmdError, StatusCode, unavailable } from '../store/errors';
+import { failedPrecondition, isMlmdError, MlmdError, StatusCode, unavailable } from '../errors';
 import type { DatabaseConfig, OpenOptions } from './config';
 import type { Database, Tx, TransactionOptions } from './database';
 import { classifyDbError } from './db_errors';
@@ -34,7 +34,7 @@ export async function openDatabase(
   const knex = knexFactory(knexConfig(config, options.poolMax));
   observeQueries(knex, observer);
   try {
-    const schemaVersion = await initializeSchema(knex, config, options.schema);
+    const schemaVersion = await initializeSchema(knex, config, options.schema, options.migrations);
     const insertIds = await detectInsertIdStrategy(knex, config.kind);
     return new KnexDatabase(knex, config, schemaVersion, observer, insertIds);
   } catch (e) {

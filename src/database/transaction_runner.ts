@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import { aborted, alreadyExists, internal, isMlmdError, MlmdError, unavailable } from '../store/errors';
+import { aborted, alreadyExists, internal, isMlmdError, RetryTransaction, unavailable, type MlmdError } from '../errors';
 import type { Dialect } from './config';
 import type { Tx, TransactionOptions } from './database';
 import { classifyDbError, isRetryable, type DbErrorKind } from './db_errors';
-import type { DatabaseObserver, RetryReason } from './observer';
+import type { DatabaseObserver, RetryReason, WrittenEntityKind } from './observer';
 import { insertReturningIds, type InsertIdStrategy } from './insert_returning_ids';
 import { physicalTableName } from './tables';
 
@@ -11,25 +11,25 @@ const MAX_ATTEMPTS = 6;
 const BASE_BACKOFF_MS = 10;
 const MAX_BACKOFF_MS = 500;
 
+/**
+ * How a read-only unit begins, per dialect (see TransactionOptions.readOnly). PostgreSQL's
+ * default READ COMMITTED takes a snapshot per statement, so reads ask for REPEATABLE READ: one
+ * snapshot for the whole RPC, and a read-only transaction there cannot fail serialization.
+ * MySQL's `readOnly` is turned into one `START TRANSACTION READ ONLY` by the client class
+ * (knex_config.ts); SQLite decides read vs write by the statements, which Knex leaves to it.
+ */
+const READ_ONLY_CONFIG: Record<Dialect, Knex.TransactionConfig> = {
+  mysql: { readOnly: true },
+  postgres: { readOnly: true, isolationLevel: 'repeatable read' },
+  sqlite: {},
+};
+
 const RETRY_REASON: Partial<Record<DbErrorKind, RetryReason>> = {
   deadlock: 'deadlock',
   lock_timeout: 'lock_timeout',
   serialization: 'serialization',
   busy: 'busy',
 };
-
-/**
- * Thrown by a unit of work that lost a race the database did not report as a conflict (e.g.
- * two transactions creating the same context: the loser sees a unique violation), when a
- * fresh attempt will see the winner's rows and succeed. The runner rolls back and re-runs
- * the unit like a deadlock; once attempts are exhausted the caller gets `ifExhausted`.
- */
-export class RetryTransaction extends Error {
-  constructor(readonly ifExhausted: MlmdError) {
-    super(ifExhausted.message);
-    this.name = 'RetryTransaction';
-  }
-}
 
 /**
  * Runs each unit of work as one transaction. Transient conflicts (deadlocks, lock-wait
@@ -47,24 +47,30 @@ export class TransactionRunner {
   ) {}
 
   async run<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    void options;
+    const readOnly = options.readOnly === true;
+    const config = readOnly ? READ_ONLY_CONFIG[this.dialect] : undefined;
     for (let attempt = 1; ; attempt++) {
       const started = process.hrtime.bigint();
+      const tally = new Map<WrittenEntityKind, number>();
       try {
-        const result = await this.knex.transaction(async (trx) => work(this.makeTx(trx)));
+        const result = await this.knex.transaction(async (trx) => work(this.makeTx(trx, tally)), config);
         this.observer.transactionFinished('committed', seconds(started));
+        for (const [kind, rows] of tally) this.observer.rowsWritten(kind, rows);
         return result;
       } catch (error) {
         this.observer.transactionFinished('rolled_back', seconds(started));
-        if (error instanceof RetryTransaction) {
+        if (error instanceof RetryTransaction && !readOnly) {
           if (attempt >= MAX_ATTEMPTS) throw error.ifExhausted;
-          this.observer.transactionRetried('serialization');
+          this.observer.transactionRetried('lost_race');
           await sleep(backoffMs(attempt));
           continue;
         }
+        if (error instanceof RetryTransaction) throw error.ifExhausted;
         if (isMlmdError(error)) throw error;
         const kind = classifyDbError(this.dialect, error);
-        if (isRetryable(kind) && attempt < MAX_ATTEMPTS) {
+        // Read-only work meets no write conflicts; only SQLite's busy lock is worth waiting out.
+        const retryable = readOnly ? kind === 'busy' : isRetryable(kind);
+        if (retryable && attempt < MAX_ATTEMPTS) {
           this.observer.transactionRetried(RETRY_REASON[kind] ?? 'deadlock');
           await sleep(backoffMs(attempt));
           continue;
@@ -74,7 +80,7 @@ export class TransactionRunner {
     }
   }
 
-  private makeTx(trx: Knex.Transaction): Tx {
+  private makeTx(trx: Knex.Transaction, tally: Map<WrittenEntityKind, number>): Tx {
     const dialect = this.dialect;
     return {
       dialect,
@@ -83,6 +89,9 @@ export class TransactionRunner {
       table: (name) => physicalTableName(dialect, name),
       insertReturningIds: (name, rows) =>
         insertReturningIds(trx, this.insertIdStrategy, physicalTableName(dialect, name), rows),
+      recordRowsWritten: (kind, rows) => {
+        if (rows > 0) tally.set(kind, (tally.get(kind) ?? 0) + rows);
+      },
     };
   }
 }

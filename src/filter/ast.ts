@@ -49,7 +49,8 @@ export type LiteralValue =
 // ---------------------------------------------------------------------------------------------
 // Typed tree
 
-export type NodeKind = 'artifact' | 'execution' | 'context';
+export type { NodeKind } from '../database/tables';
+import type { NodeKind } from '../database/tables';
 
 /** GoogleSQL types the language uses; `null` is the type of the bare NULL literal. */
 export type ValueType = 'int' | 'double' | 'string' | 'bool' | 'null';

@@ -1,4 +1,4 @@
-import { invalidArgument, type MlmdError } from '../store/errors';
+import { invalidArgument, type MlmdError } from '../errors';
 import type { Position } from './ast';
 
 /**

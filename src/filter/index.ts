@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Tx } from '../database/database';
+import { NODE_TABLE } from '../database/tables';
 import type { NodeKind, ResolvedFilter } from './ast';
 import { parseFilter } from './parser';
 import { resolveFilter } from './resolver';
@@ -17,9 +18,6 @@ import { buildFilteredIdsQuery, planJoins } from './sql_translation';
  * of only blanks is a syntax error, as upstream.
  */
 export type { NodeKind, ResolvedFilter } from './ast';
-export { PARSE_LIMITS } from './parser';
-export { MAX_JOINS } from './resolver';
-export { MAX_CROSS_JOINED_NEIGHBOURS } from './sql_translation';
 
 export function hasFilter(text: string | undefined): text is string {
   return text !== undefined && text !== '';
@@ -67,7 +65,7 @@ export async function matchingNodeIds(
   options: { candidates?: readonly number[]; limit?: number } = {},
 ): Promise<number[]> {
   const compiled = hasFilter(text) ? compileFilter(kind, text) : undefined;
-  const table = tx.table(kind === 'artifact' ? 'Artifact' : kind === 'execution' ? 'Execution' : 'Context');
+  const table = tx.table(NODE_TABLE[kind]);
   const run = async (chunk?: readonly number[]): Promise<number[]> => {
     const query = compiled ? buildFilteredIdsQuery(tx, compiled) : tx.knex.from({ f: table }).select('f.id');
     if (chunk) query.whereIn('f.id', chunk as number[]);

@@ -110,19 +110,6 @@ export const ENUM_VALUES: Record<EnumName, Record<string, number>> = {
   },
 };
 
-/** Node fields as stored; the resolver only produces these for the node row. */
-export const NODE_FIELDS: readonly NodeField[] = [
-  'id',
-  'type_id',
-  'name',
-  'external_id',
-  'create_time_since_epoch',
-  'last_update_time_since_epoch',
-  'uri',
-  'state',
-  'last_known_state',
-];
-
 /** GoogleSQL spelling of our types, for messages shaped like upstream's. */
 export const SQL_TYPE_NAMES: Record<ValueType, string> = {
   int: 'INT64',

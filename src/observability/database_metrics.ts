@@ -1,11 +1,15 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { DatabaseObserver, RetryReason, TransactionOutcome } from '../database/observer';
-import { discardUncommittedRows } from './rows_written';
+import type { DatabaseObserver, RetryReason, TransactionOutcome, WrittenEntityKind } from '../database/observer';
+
+/** Where committed row counts end up (the rows-written counter of MlmdMetrics). */
+export interface RowsWrittenSink {
+  rowsWritten(kind: WrittenEntityKind, rows: number): void;
+}
 
 const QUERY_OPERATIONS = ['select', 'insert', 'update', 'delete', 'other'] as const;
 type QueryOperation = (typeof QUERY_OPERATIONS)[number];
 const OUTCOMES: readonly TransactionOutcome[] = ['committed', 'rolled_back'];
-const RETRY_REASONS: readonly RetryReason[] = ['deadlock', 'lock_timeout', 'serialization', 'busy'];
+const RETRY_REASONS: readonly RetryReason[] = ['deadlock', 'lock_timeout', 'serialization', 'busy', 'lost_race'];
 
 /** Statements are mostly sub-millisecond on SQLite and a few ms on a networked server. */
 const QUERY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -41,7 +45,11 @@ export class DatabaseMetrics implements DatabaseObserver {
   private readonly retries: Counter<'reason'>;
   private pool: PoolStatsSource = () => undefined;
 
-  constructor(registry: Registry, prefix: string) {
+  constructor(
+    registry: Registry,
+    prefix: string,
+    private readonly rows: RowsWrittenSink = { rowsWritten: () => {} },
+  ) {
     const registers = [registry];
     this.queryDuration = new Histogram({
       name: `${prefix}db_query_duration_seconds`,
@@ -71,7 +79,7 @@ export class DatabaseMetrics implements DatabaseObserver {
     });
     this.retries = new Counter({
       name: `${prefix}db_transaction_retries_total`,
-      help: 'Transactions re-run after a transient conflict; deadlocks, lock-wait timeouts, serialization failures and SQLite busy are counted apart.',
+      help: 'Transactions re-run after a transient conflict; deadlocks, lock-wait timeouts, serialization failures, SQLite busy and lost creation races are counted apart.',
       labelNames: ['reason'],
       registers,
     });
@@ -122,7 +130,10 @@ export class DatabaseMetrics implements DatabaseObserver {
   transactionFinished(outcome: TransactionOutcome, seconds: number): void {
     this.transactions.inc({ outcome });
     this.transactionDuration.observe({ outcome }, seconds);
-    if (outcome === 'rolled_back') discardUncommittedRows();
+  }
+
+  rowsWritten(kind: WrittenEntityKind, rows: number): void {
+    this.rows.rowsWritten(kind, rows);
   }
 
   transactionRetried(reason: RetryReason): void {

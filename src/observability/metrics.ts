@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
-import { DatabaseMetrics } from './database_metrics';
+import { WRITTEN_ENTITY_KINDS, type WrittenEntityKind } from '../database/observer';
+import { DatabaseMetrics, type RowsWrittenSink } from './database_metrics';
 import { GrpcServerMetrics } from './grpc_metrics';
-import { WRITTEN_ENTITY_KINDS, type RowsWrittenSink, type WrittenEntityKind } from './rows_written';
 
 /** Prefix of our own (non-gRPC, non-process) metric names. */
 export const METRIC_PREFIX = 'mlmd_';
@@ -23,14 +23,13 @@ export interface MetricsOptions {
 export class MlmdMetrics {
   readonly registry = new Registry();
   readonly grpc: GrpcServerMetrics;
-  /** Hand this to openDatabase() as its DatabaseObserver. */
+  /** Hand this to openDatabase() as its DatabaseObserver (it also feeds rowsWritten). */
   readonly database: DatabaseMetrics;
-  /** Install with setRowsWrittenSink() so the store's counts land here. */
+  /** The rows-written counter; the database observer reports committed transactions' tallies here. */
   readonly rowsWritten: RowsWrittenSink;
 
   constructor(options: MetricsOptions = {}) {
     this.grpc = new GrpcServerMetrics(this.registry);
-    this.database = new DatabaseMetrics(this.registry, METRIC_PREFIX);
     const rows = new Counter<'kind'>({
       name: `${METRIC_PREFIX}rows_written_total`,
       help: 'Rows written by committed RPCs, per entity kind.',
@@ -43,6 +42,7 @@ export class MlmdMetrics {
         if ((WRITTEN_ENTITY_KINDS as readonly string[]).includes(kind)) rows.inc({ kind }, n);
       },
     };
+    this.database = new DatabaseMetrics(this.registry, METRIC_PREFIX, this.rowsWritten);
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 }

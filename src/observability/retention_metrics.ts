@@ -2,7 +2,6 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { METRIC_PREFIX } from './metrics';
 
 export const PURGED_KINDS = ['context', 'execution', 'artifact'] as const;
-export type PurgedKind = (typeof PURGED_KINDS)[number];
 /** How a policy pass ended: completed; another replica held the lock; an error. */
 export const RETENTION_OUTCOMES = ['completed', 'skipped_locked', 'failed'] as const;
 export type RetentionOutcome = (typeof RETENTION_OUTCOMES)[number];

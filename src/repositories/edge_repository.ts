@@ -2,7 +2,6 @@ import type { Knex } from 'knex';
 import type { Tx } from '../database/database';
 import { multiRowInsert } from '../database/multi_row_insert';
 import { chunked } from './chunked';
-import { recordRowsWritten } from '../observability/rows_written';
 
 
 /**
@@ -47,7 +46,7 @@ export async function insertMemberships(tx: Tx, edge: MembershipEdge, rows: Memb
     );
   }
   // Pairs that already existed are skipped by the database; counted as requested.
-  recordRowsWritten(edge === 'Attribution' ? 'attribution' : 'association', rows.length);
+  tx.recordRowsWritten(edge === 'Attribution' ? 'attribution' : 'association', rows.length);
 }
 
 /** Ids of the contexts a node belongs to, ascending. */
@@ -125,5 +124,5 @@ export async function insertParentLinks(tx: Tx, links: ParentLink[]): Promise<vo
     const rows = chunk.map((l) => ({ context_id: l.childId, parent_context_id: l.parentId }));
     await multiRowInsert(tx.knex, tx.dialect, tx.table('ParentContext'), rows);
   }
-  recordRowsWritten('parent_context', links.length);
+  tx.recordRowsWritten('parent_context', links.length);
 }

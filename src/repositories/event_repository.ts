@@ -3,7 +3,6 @@ import type { Tx } from '../database/database';
 import { multiRowInsert } from '../database/multi_row_insert';
 import { integerAsText } from '../database/sql_fragments';
 import { chunked } from './chunked';
-import { recordRowsWritten } from '../observability/rows_written';
 
 /** One step of an event path as stored: an index step or a key step. */
 export type StoredStep = { kind: 'index'; index: bigint } | { kind: 'key'; key: string };
@@ -79,7 +78,7 @@ export async function insertEvents(tx: Tx, events: NewEvent[]): Promise<void> {
     );
     eventIds.push(...ids);
   }
-  recordRowsWritten('event', eventIds.length);
+  tx.recordRowsWritten('event', eventIds.length);
   const indexFlag = (isIndex: boolean) => (tx.dialect === 'postgres' ? isIndex : isIndex ? 1 : 0);
   const pathRows: Record<string, unknown>[] = [];
   events.forEach((event, i) => {

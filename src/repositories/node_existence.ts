@@ -1,5 +1,6 @@
 import type { Tx } from '../database/database';
 import { MAX_IDS_PER_STATEMENT, chunked } from './chunked';
+import type { NodeTableName } from './node_kind';
 
 /**
  * Ids on the wire are int64; stored ids are far below 2^53. An id outside the safe-integer
@@ -11,7 +12,6 @@ export function storedIdOf(id: bigint): number | null {
   return Number(id);
 }
 
-export type NodeTableName = 'Artifact' | 'Execution' | 'Context';
 
 export type ExistingNodeIds = Record<NodeTableName, Set<number>>;
 

@@ -1,5 +1,5 @@
 import type { Tx } from '../database/database';
-import { nodeTables, type NodeKind } from '../store/node_kind';
+import { nodeTables, type NodeKind } from './node_kind';
 
 /** SQLite caps a compound SELECT at 500 terms. */
 const PROBES_PER_STATEMENT = 400;

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Tx } from '../database/database';
 import type { Artifact, Context, Execution, Value } from '../generated/ml_metadata/proto/metadata_store';
-import { nodeTables, type NodeKind } from '../store/node_kind';
+import { nodeTables, type NodeKind } from './node_kind';
 import { chunked } from './chunked';
 import { loadProperties } from './property_repository';
 

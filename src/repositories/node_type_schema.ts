@@ -1,5 +1,5 @@
 import type { Tx } from '../database/database';
-import { nodeTables, type NodeKind } from '../store/node_kind';
+import { nodeTables, type NodeKind } from './node_kind';
 import { chunked } from './chunked';
 
 /** What node writes need to know about a type: its name and declared property types. */

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import type { Tx } from '../database/database';
-import { nodeTables, type NodeKind } from '../store/node_kind';
+import { nodeTables, type NodeKind } from './node_kind';
 import { chunked } from './chunked';
+import { textComparisonKey } from './text_comparison';
 import { rowsPerStatement } from './node_statement_limits';
-import { recordRowsWritten } from '../observability/rows_written';
 
 /** The stored columns of one node row as writes set them. */
 export interface NodeRowValues {
@@ -57,7 +57,7 @@ export async function insertNodeRows(tx: Tx, kind: NodeKind, nodes: readonly Nod
   for (const batch of chunked(nodes, rowsPerStatement(7))) {
     ids.push(...(await tx.insertReturningIds(nodeTables(kind).node, batch.map((n) => rowFor(kind, n, tx.nowMs)))));
   }
-  recordRowsWritten(kind, ids.length);
+  tx.recordRowsWritten(kind, ids.length);
   return ids;
 }
 
@@ -129,11 +129,11 @@ export async function nodesWithExternalIds(tx: Tx, kind: NodeKind, externalIds: 
  * Stored nodes holding any of the given (type_id, name) pairs (one statement per chunk of
  * names). Matched as `type_id IN (...) AND name IN (...)` and narrowed here: a row-value
  * `(type_id, name) IN ((..), ..)` list of thousands of pairs exhausts PostgreSQL's parser stack.
- * On MySQL names compare as its default collations do (case-insensitive, trailing spaces
- * ignored), so the narrowing agrees with the unique key the database enforces.
+ * Names are narrowed with textComparisonKey, so the narrowing agrees with the unique key the
+ * database enforces.
  */
 export async function nodesWithTypeAndNames(tx: Tx, kind: NodeKind, keys: readonly [number, string][]): Promise<NodeKeyRow[]> {
-  const fold = tx.dialect === 'mysql' ? (name: string) => name.toLowerCase().replace(/ +$/, '') : (name: string) => name;
+  const fold = (name: string) => textComparisonKey(tx.dialect, name);
   const wanted = new Set(keys.map(([typeId, name]) => `${typeId}\u0000${fold(name)}`));
   const typeIds = [...new Set(keys.map(([typeId]) => typeId))];
   const rows: NodeKeyRow[] = [];

@@ -2,8 +2,8 @@ import type { Tx } from '../database/database';
 import { multiRowInsert } from '../database/multi_row_insert';
 import { integerAsText } from '../database/sql_fragments';
 import type { Value } from '../generated/ml_metadata/proto/metadata_store';
-import { nodeTables, type NodeKind } from '../store/node_kind';
-import { decodeValue, encodeValue, type StoredValueColumns } from '../store/values/property_value_codec';
+import { nodeTables, type NodeKind } from './node_kind';
+import { decodeValue, encodeValue, type StoredValueColumns } from './property_value_codec';
 import { chunked } from './chunked';
 import { rowsPerStatement } from './node_statement_limits';
 

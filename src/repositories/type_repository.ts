@@ -1,11 +1,11 @@
 import type { Tx } from '../database/database';
 import { multiRowInsert } from '../database/multi_row_insert';
-import { TypeKind } from '../database/schema/simple_types';
+import { SIMPLE_TYPES, TypeKind } from '../database/schema/simple_types';
 import type { PropertyType } from '../generated/ml_metadata/proto/metadata_store';
 import { chunked } from './chunked';
-import { recordRowsWritten } from '../observability/rows_written';
 
-export { TypeKind };
+/** Type kinds and the built-in simple types, as the `Type` table stores them. */
+export { SIMPLE_TYPES, TypeKind };
 
 /**
  * One row of `Type` with its declared properties, as stored. Optional fields are absent when
@@ -205,7 +205,7 @@ export async function insertTypes(tx: Tx, rows: readonly NewTypeRow[]): Promise<
   const ids: number[] = [];
   // 2,000 rows of 7 columns stay under SQLite's 32,766 bound parameters.
   for (const chunk of chunked(rows, 2_000)) ids.push(...(await insertTypeChunk(tx, chunk)));
-  recordRowsWritten('type', ids.length);
+  tx.recordRowsWritten('type', ids.length);
   return ids;
 }
 

@@ -1,4 +1,4 @@
-import type { MetadataStoreServiceService } from '../generated/ml_metadata/proto/metadata_store_service';
+import { MetadataStoreServiceService } from '../generated/ml_metadata/proto/metadata_store_service';
 import type { Tx } from '../database/database';
 
 type Service = typeof MetadataStoreServiceService;
@@ -9,6 +9,15 @@ type Service = typeof MetadataStoreServiceService;
  * let a misspelt name such as `getArtifactsByID` compile with `never` types).
  */
 export type RpcMethod = keyof Service;
+
+/**
+ * Upstream's RPC name ("GetArtifactsByID") for a ts-proto method name ("getArtifactsById"),
+ * read from the method path: ts-proto camel-cases acronyms, so capitalising is not enough.
+ */
+export function rpcWireName(method: RpcMethod): string {
+  const path = MetadataStoreServiceService[method].path;
+  return path.slice(path.lastIndexOf('/') + 1);
+}
 
 export type RequestOf<M extends RpcMethod> = ReturnType<Service[M]['requestDeserialize']>;
 export type ResponseOf<M extends RpcMethod> = ReturnType<Service[M]['responseDeserialize']>;
@@ -21,7 +30,10 @@ export type RpcImpl<M extends RpcMethod> = (tx: Tx, request: RequestOf<M>) => Pr
 
 export interface RpcDefinition<M extends RpcMethod> {
   impl: RpcImpl<M>;
-  /** Reads run without write locks and are not retried as writes are. */
+  /**
+   * Reads run in a read-only transaction on one snapshot and are never re-run on write
+   * conflicts (TransactionOptions.readOnly); writes may be re-run on deadlocks and lost races.
+   */
   readOnly: boolean;
 }
 

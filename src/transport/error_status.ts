@@ -1,6 +1,6 @@
 import { Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from '../observability/logger';
-import { isMlmdError } from '../store/errors';
+import { isMlmdError } from '../errors';
 
 /**
  * The one place where a failure becomes a gRPC status. MlmdError carries the absl/gRPC code

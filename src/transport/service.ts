@@ -5,7 +5,7 @@ import {
 } from '../generated/ml_metadata/proto/metadata_store_service';
 import type { Logger } from '../observability/logger';
 import type { MetadataStore } from '../store/metadata_store';
-import type { RpcMethod } from '../store/rpc';
+import { rpcWireName, type RpcMethod } from '../store/rpc';
 import { toServiceError } from './error_status';
 
 /** The store as the transport sees it: one entry point for every RPC. */
@@ -13,12 +13,6 @@ export type RpcDispatcher = Pick<MetadataStore, 'call'>;
 
 /** Every RPC of ml_metadata.MetadataStoreService, from the generated service definition. */
 export const MLMD_RPC_METHODS = Object.keys(MetadataStoreServiceService) as RpcMethod[];
-
-/** "PutArtifactType" for putArtifactType, from the method path (the name on the wire). */
-export function rpcNameOf(method: RpcMethod): string {
-  const path = (MetadataStoreServiceService as Record<string, { path: string }>)[method].path;
-  return path.slice(path.lastIndexOf('/') + 1);
-}
 
 /**
  * The grpc-js implementation of all 52 RPCs. Each handler only hands the decoded request to
@@ -28,7 +22,7 @@ export function rpcNameOf(method: RpcMethod): string {
 export function metadataStoreService(store: RpcDispatcher, logger?: Logger): MetadataStoreServiceServer {
   const service: Record<string, handleUnaryCall<unknown, unknown>> = {};
   for (const method of MLMD_RPC_METHODS) {
-    const rpc = rpcNameOf(method);
+    const rpc = rpcWireName(method);
     service[method] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       let pending: Promise<unknown>;
       try {

@@ -5,8 +5,9 @@ import knexFactory, { type Knex } from 'knex';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/database';
 import { countIndexEntries } from '../../src/database/schema/introspection';
-import { StatusCode, type MlmdError } from '../../src/store/errors';
+import { StatusCode, type MlmdError } from '../../src/errors';
 import { createUpstreamLayout } from './fixtures/upstream_layout';
+import { MLMD_MIGRATIONS } from '../../migrations';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -43,7 +44,7 @@ async function seedOldData(knex: Knex, version: number): Promise<void> {
   }
 }
 
-const schema = (enableUpgrade: boolean) => ({ schema: { enableUpgrade, downgradeToVersion: -1 } });
+const schema = (enableUpgrade: boolean) => ({ schema: { enableUpgrade, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS });
 
 describe.each([6, 7, 8, 9])('an upstream SQLite database at schema version %i', (version) => {
   it('is refused without --enable_database_upgrade, naming the flag, and left untouched', async () => {

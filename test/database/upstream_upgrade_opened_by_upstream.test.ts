@@ -6,6 +6,7 @@ import { openDatabase, type DatabaseConfig } from '../../src/database';
 import { countIndexEntries } from '../../src/database/schema/introspection';
 import { describeEachBackend } from '../support/backends';
 import { createUpstreamLayout } from './fixtures/upstream_layout';
+import { MLMD_MIGRATIONS } from '../../migrations';
 
 const PYTHON = path.resolve(__dirname, '../../.venv/bin/python');
 const havePython = fs.existsSync(PYTHON);
@@ -60,7 +61,7 @@ describeEachBackend('an upstream database at an older schema version, upgraded, 
         await admin('Artifact').insert({ id: 1, type_id: 10, uri: '/old/é漢😀', state: 2, name: 'm1' });
         await admin('ArtifactProperty').insert({ artifact_id: 1, name: 'note', is_custom_property: 1, string_value: 'ß' });
 
-        const db = await openDatabase(config, { schema: { enableUpgrade: true, downgradeToVersion: -1 } });
+        const db = await openDatabase(config, { schema: { enableUpgrade: true, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS });
         try {
           expect(db.schemaVersion).toBe(10);
           if (dialect === 'mysql') {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeKind, Typed } from '../../src/filter/ast';
 import { compileFilter } from '../../src/filter';
-import { MlmdError, StatusCode } from '../../src/store/errors';
+import { MlmdError, StatusCode } from '../../src/errors';
 import { CORPUS } from './corpus';
 
 const KINDS: NodeKind[] = ['artifact', 'execution', 'context'];

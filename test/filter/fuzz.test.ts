@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { NodeKind } from '../../src/filter/ast';
 import { compileFilter } from '../../src/filter';
-import { MlmdError, StatusCode } from '../../src/store/errors';
+import { MlmdError, StatusCode } from '../../src/errors';
 import { arbHostileFilter, HUGE_FILTERS } from './fuzz_inputs';
 
 const KINDS: NodeKind[] = ['artifact', 'execution', 'context'];

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Expr } from '../../src/filter/ast';
 import { tokenize } from '../../src/filter/lexer';
 import { parseFilter, PARSE_LIMITS } from '../../src/filter/parser';
-import { MlmdError, StatusCode } from '../../src/store/errors';
+import { MlmdError, StatusCode } from '../../src/errors';
 
 /** A compact rendering of the syntax tree, so expectations read like the filter. */
 function show(e: Expr): string {

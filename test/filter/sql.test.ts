@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/database';
 import type { NodeKind } from '../../src/filter/ast';
 import { compileFilter, filterRestriction, matchingNodeIds } from '../../src/filter';
-import { MlmdError, StatusCode } from '../../src/store/errors';
+import { MlmdError, StatusCode } from '../../src/errors';
 import { listNodeIdPage } from '../../src/store/paging/list_node_page';
 import { describeEachBackend } from '../support/backends';
 import { arbFilter, arbGraph } from './arbitraries';
@@ -12,13 +12,14 @@ import { evaluateFilter, type Graph } from './evaluator';
 import { arbHostileFilter, HUGE_FILTERS } from './fuzz_inputs';
 import { clearGraph, insertGraph, tableFingerprint } from './graph_fixture';
 import { EXPECTED, WORLD } from './world';
+import { MLMD_MIGRATIONS } from '../../migrations';
 
 const KINDS: NodeKind[] = ['artifact', 'execution', 'context'];
 
 describeEachBackend('filter_query through SQL', (backend) => {
   let db: Database;
   beforeAll(async () => {
-    db = await openDatabase(await backend.freshDatabaseConfig(), { schema: { enableUpgrade: false, downgradeToVersion: -1 }, poolMax: 2 });
+    db = await openDatabase(await backend.freshDatabaseConfig(), { schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS, poolMax: 2 });
     await insertGraph(db, WORLD);
   });
   afterAll(() => db?.close());
@@ -123,7 +124,7 @@ describeEachBackend('filter_query through SQL', (backend) => {
 
   it('agrees with the evaluator on random graphs and random valid filters', async () => {
     const scratch = await openDatabase(await backend.freshDatabaseConfig(), {
-      schema: { enableUpgrade: false, downgradeToVersion: -1 },
+      schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS,
       poolMax: 2,
     });
     try {

@@ -3,9 +3,9 @@ import type { Database } from '../../src/database/database';
 import { openDatabase } from '../../src/database/open_database';
 import { knexPoolStats } from '../../src/observability/database_metrics';
 import { createMetrics, type MlmdMetrics } from '../../src/observability/metrics';
-import { countRowsWhenCommitted, recordRowsWritten, setRowsWrittenSink } from '../../src/observability/rows_written';
-import { invalidArgument } from '../../src/store/errors';
+import { invalidArgument, RetryTransaction } from '../../src/errors';
 import { parsePrometheusText, sampleValue } from './prometheus_text';
+import { MLMD_MIGRATIONS } from '../../migrations';
 
 async function samples(metrics: MlmdMetrics) {
   return parsePrometheusText(await metrics.registry.metrics());
@@ -14,21 +14,18 @@ async function samples(metrics: MlmdMetrics) {
 describe('database metrics from a real SQLite database', () => {
   let metrics: MlmdMetrics;
   let db: Database;
-  let restoreSink: () => void;
 
   beforeAll(async () => {
     metrics = createMetrics({ processMetrics: false });
     db = await openDatabase(
       { kind: 'sqlite', filename: ':memory:' },
-      { schema: { enableUpgrade: false, downgradeToVersion: -1 } },
+      { schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS },
       metrics.database,
     );
     metrics.database.observePool(knexPoolStats(db.knex));
-    restoreSink = setRowsWrittenSink(metrics.rowsWritten);
   });
 
   afterAll(async () => {
-    restoreSink?.();
     await db?.close();
   });
 
@@ -109,36 +106,32 @@ describe('database metrics from a real SQLite database', () => {
     const rows = async (kind: string) => sampleValue(await samples(metrics), 'mlmd_rows_written_total', { kind });
     expect(await rows('parent_context')).toBe(0);
 
-    await countRowsWhenCommitted(() =>
-      db.transaction(async () => {
-        recordRowsWritten('artifact', 3);
-        recordRowsWritten('event', 2);
-      }),
-    );
+    await db.transaction(async (tx) => {
+      tx.recordRowsWritten('artifact', 3);
+      tx.recordRowsWritten('event', 2);
+    });
     expect(await rows('artifact')).toBe(3);
     expect(await rows('event')).toBe(2);
 
     await expect(
-      countRowsWhenCommitted(() =>
-        db.transaction(async () => {
-          recordRowsWritten('artifact', 5);
-          throw invalidArgument('rejected after writing');
-        }),
-      ),
+      db.transaction(async (tx) => {
+        tx.recordRowsWritten('artifact', 5);
+        throw invalidArgument('rejected after writing');
+      }),
     ).rejects.toThrow('rejected after writing');
     expect(await rows('artifact')).toBe(3);
 
-    // A retried attempt reports rolled_back before the re-run; only the last attempt counts.
-    await countRowsWhenCommitted(async () => {
-      recordRowsWritten('context', 4);
-      metrics.database.transactionFinished('rolled_back', 0.001);
-      recordRowsWritten('context', 4);
-      metrics.database.transactionFinished('committed', 0.001);
+    // A retried attempt rolls back with its tally; only the attempt that commits counts.
+    let attempts = 0;
+    await db.transaction(async (tx) => {
+      tx.recordRowsWritten('context', 4);
+      if (++attempts === 1) throw new RetryTransaction(invalidArgument('lost a race'));
     });
+    expect(attempts).toBe(2);
     expect(await rows('context')).toBe(4);
 
-    // Outside a unit of work a count is recorded at once.
-    recordRowsWritten('type', 1);
+    // Read-only work is counted the same way (it writes nothing in practice).
+    await db.transaction(async (tx) => tx.recordRowsWritten('type', 1), { readOnly: true });
     expect(await rows('type')).toBe(1);
   });
 

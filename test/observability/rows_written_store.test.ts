@@ -1,20 +1,19 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/database';
 import { Event_Type } from '../../src/generated/ml_metadata/proto/metadata_store';
-import { setRowsWrittenSink } from '../../src/observability/rows_written';
+import { NO_OP_OBSERVER } from '../../src/database/observer';
 import { MetadataStore } from '../../src/store/metadata_store';
+import { MLMD_MIGRATIONS } from '../../migrations';
 
 let db: Database;
 let store: MetadataStore;
 const counts = new Map<string, number>();
-let restore: () => void;
 beforeAll(async () => {
-  db = await openDatabase({ kind: 'sqlite', filename: ':memory:' }, { schema: { enableUpgrade: false, downgradeToVersion: -1 } });
+  const observer = { ...NO_OP_OBSERVER, rowsWritten: (kind: string, n: number) => counts.set(kind, (counts.get(kind) ?? 0) + n) };
+  db = await openDatabase({ kind: 'sqlite', filename: ':memory:' }, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS }, observer);
   store = new MetadataStore(db);
-  restore = setRowsWrittenSink({ rowsWritten: (kind, n) => counts.set(kind, (counts.get(kind) ?? 0) + n) });
 });
 afterAll(async () => {
-  restore();
   await db.close();
 });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DatabaseConfig } from '../../src/database/config';
+import { MLMD_MIGRATIONS } from '../../migrations';
 import { openDatabase, type Database } from '../../src/database';
 import { MetadataStore } from '../../src/store/metadata_store';
 import { DEFAULT_BATCH_SIZE, Purger } from '../../src/store/retention/purge';
@@ -43,7 +44,7 @@ describeEachBackend('a purge interrupted by killing the server', (backend) => {
   let server: ServerProcess | undefined;
 
   beforeAll(async () => {
-    const open = (c: DatabaseConfig) => openDatabase(c, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, poolMax: 2 });
+    const open = (c: DatabaseConfig) => openDatabase(c, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS, poolMax: 2 });
     reference = await open(await backend.freshDatabaseConfig());
     config = await backend.freshDatabaseConfig();
     db = await open(config);

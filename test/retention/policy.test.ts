@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config';
 import { parseRetentionPolicyText } from '../../src/config/retention_policy_file';
+import { MLMD_MIGRATIONS } from '../../migrations';
 import { openDatabase, type Database } from '../../src/database';
 import { tryAcquireSessionLock } from '../../src/database/session_lock';
 import { createLogger } from '../../src/observability/logger';
@@ -72,7 +73,7 @@ describeEachBackend('retention policy passes', (backend) => {
 
   beforeAll(async () => {
     const config = await backend.freshDatabaseConfig();
-    const open = () => openDatabase(config, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, poolMax: 4 });
+    const open = () => openDatabase(config, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS, poolMax: 4 });
     // Two servers' worth of database handles on one database, plus one to hold the lock by hand.
     dbs = [await open(), await open(), await open()];
   });
@@ -105,6 +106,7 @@ describeEachBackend('retention policy passes', (backend) => {
     const metrics = new RetentionMetrics(createMetrics({ processMetrics: false }).registry);
     const s = new RetentionScheduler(db, settings, {
       logger: createLogger({ destination: logs }),
+      tryLock: () => tryAcquireSessionLock(db, RETENTION_LOCK_NAME),
       clock: () => Date.now() + 2 * DAY,
       observer: { batchCommitted: (b) => metrics.nodesPurged(b.counts), passFinished: (o) => metrics.runFinished(o) },
     });
@@ -130,6 +132,7 @@ describeEachBackend('retention policy passes', (backend) => {
     const logs = new LogCapture();
     const s = new RetentionScheduler(dbs[0], policy(), {
       logger: createLogger({ destination: logs }),
+      tryLock: () => tryAcquireSessionLock(dbs[0], RETENTION_LOCK_NAME),
       clock: () => Date.now() + 2 * DAY,
       observer: { batchCommitted: (b) => metrics.nodesPurged(b.counts), passFinished: (o) => metrics.runFinished(o) },
     });
@@ -153,6 +156,7 @@ describeEachBackend('retention policy passes', (backend) => {
     const bad = { name: 'everything', kind: 'execution' as const, filterQuery: 'id > 0', allowMatchAll: false };
     const s = new RetentionScheduler(dbs[0], { ...policy(), rules: [bad, ...policy().rules] }, {
       logger: createLogger({ destination: new LogCapture() }),
+      tryLock: () => tryAcquireSessionLock(dbs[0], RETENTION_LOCK_NAME),
       clock: () => Date.now() + 2 * DAY,
       observer: { batchCommitted: (b) => metrics.nodesPurged(b.counts), passFinished: (o) => metrics.runFinished(o) },
     });
@@ -201,6 +205,7 @@ describeEachBackend('retention policy passes', (backend) => {
     let second: Promise<PassReport> | undefined;
     const pass = new RetentionScheduler(dbs[0], policy(), {
       logger: createLogger({ destination: new LogCapture() }),
+      tryLock: () => tryAcquireSessionLock(dbs[0], RETENTION_LOCK_NAME),
       clock: () => Date.now() + 2 * DAY,
       observer: {
         // Server B's pass starts while A is between its first and second batch.

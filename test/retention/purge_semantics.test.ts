@@ -1,7 +1,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import { MLMD_TABLES } from '../../src/database/tables';
 import type { Context } from '../../src/generated/ml_metadata/proto/metadata_store';
-import { StatusCode } from '../../src/store/errors';
+import { StatusCode } from '../../src/errors';
 import { DEFAULT_BATCH_SIZE, Purger, type PurgeRequest } from '../../src/store/retention/purge';
 import type { PurgeCounts } from '../../src/store/retention/purge_plan';
 import { expectRejectedWithoutTrace, rowCounts, uniqueName } from '../support/store_assertions';

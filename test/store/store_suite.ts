@@ -5,6 +5,7 @@ import { NO_OP_OBSERVER } from '../../src/database/observer';
 import { MetadataStore } from '../../src/store/metadata_store';
 import type { RequestOf, ResponseOf, RpcMethod } from '../../src/store/rpc';
 import { describeEachBackend, type TestBackend } from '../support/backends';
+import { MLMD_MIGRATIONS } from '../../migrations';
 
 export interface StoreUnderTest {
   backend: TestBackend;
@@ -28,7 +29,7 @@ export function describeStore(title: string, body: (ctx: () => StoreUnderTest) =
       const retries: RetryReason[] = [];
       const observer: DatabaseObserver = { ...NO_OP_OBSERVER, transactionRetried: (reason) => retries.push(reason) };
       const config = await backend.freshDatabaseConfig();
-      const db = await openDatabase(config, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, poolMax: 8 }, observer);
+      const db = await openDatabase(config, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS, poolMax: 8 }, observer);
       const store = new MetadataStore(db);
       ctx = { backend, db, store, retries, call: (method, request) => store.call(method, request) };
     });

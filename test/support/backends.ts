@@ -76,12 +76,6 @@ class Backend implements TestBackend {
   }
 }
 
-/** Why a backend cannot run in this test run, or undefined when it can. */
-export function unavailableReason(name: BackendName): string | undefined {
-  const info = inject('testBackends')[name];
-  return info.available ? undefined : info.reason;
-}
-
 /**
  * Declares the same suite once per backend: `${title} [sqlite]`, `[mariadb]`, `[postgres]`.
  * A backend whose server is not installed (locally) is skipped, its reason in the title.

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { Database } from '../../src/database/database';
 import { MLMD_TABLES } from '../../src/database/tables';
-import type { MlmdError, StatusCode } from '../../src/store/errors';
+import type { MlmdError, StatusCode } from '../../src/errors';
 
 /**
  * Helpers shared by the store-level suites: database snapshots to prove a rejected call left

@@ -5,11 +5,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/database';
 import { FileDescriptorProto } from '../../src/generated/google/protobuf/descriptor';
 import { MetadataStoreServiceService } from '../../src/generated/ml_metadata/proto/metadata_store_service';
-import { invalidArgument } from '../../src/store/errors';
+import { invalidArgument } from '../../src/errors';
 import { MetadataStore } from '../../src/store/metadata_store';
 import type { RpcMethod } from '../../src/store/rpc';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/transport/server';
-import { MLMD_RPC_METHODS, rpcNameOf, type RpcDispatcher } from '../../src/transport/service';
+import { MLMD_RPC_METHODS, type RpcDispatcher } from '../../src/transport/service';
+import { rpcWireName as rpcNameOf } from '../../src/store/rpc';
 import { callRpc, mlmdClient } from './grpc_test_client';
 
 const running: RunningServer[] = [];

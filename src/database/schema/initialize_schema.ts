@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
-import { MIGRATIONS_TABLE, migrationSource } from '../../../migrations';
-import { failedPrecondition, internal, isMlmdError, StatusCode } from '../../store/errors';
-import type { DatabaseConfig, SchemaOptions } from '../config';
+import { failedPrecondition, internal, isMlmdError, StatusCode } from '../../errors';
+import type { DatabaseConfig, SchemaMigrations, SchemaOptions } from '../config';
 import { dialectOf } from '../dialect';
 import { withSchemaInitLock } from './init_lock';
 import { readSchemaVersion } from './schema_state';
@@ -21,6 +20,7 @@ export async function initializeSchema(
   knex: Knex,
   config: DatabaseConfig,
   options: SchemaOptions,
+  migrations: SchemaMigrations,
   attempts = ATTEMPTS,
 ): Promise<number> {
   if (options.downgradeToVersion >= 0) {
@@ -31,7 +31,7 @@ export async function initializeSchema(
   }
   for (let attempt = 1; ; attempt++) {
     try {
-      return await withSchemaInitLock(knex, config, () => initializeLocked(knex, options));
+      return await withSchemaInitLock(knex, config, () => initializeLocked(knex, options, migrations));
     } catch (e) {
       // ABORTED: a half-initialised database we did not create (e.g. an upstream server
       // without our lock is creating it right now). Upstream retries these too.
@@ -44,7 +44,7 @@ export async function initializeSchema(
   }
 }
 
-async function initializeLocked(knex: Knex, options: SchemaOptions): Promise<number> {
+async function initializeLocked(knex: Knex, options: SchemaOptions, migrations: SchemaMigrations): Promise<number> {
   const dialect = dialectOf(knex);
   const found = await readSchemaVersion(knex, dialect);
   if (found !== null && found > SCHEMA_VERSION) {
@@ -68,7 +68,7 @@ async function initializeLocked(knex: Knex, options: SchemaOptions): Promise<num
     }
     await upgradeToCurrent(knex, dialect, found);
   }
-  await knex.migrate.latest({ migrationSource, tableName: MIGRATIONS_TABLE });
+  await knex.migrate.latest({ migrationSource: migrations.source, tableName: migrations.tableName });
   await insertMissingSimpleTypes(knex, dialect);
   const served = await readSchemaVersion(knex, dialect);
   if (served !== SCHEMA_VERSION) {

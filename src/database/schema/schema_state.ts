@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Dialect } from '../config';
-import { aborted, dataLoss } from '../../store/errors';
+import { aborted, dataLoss } from '../../errors';
 import { MLMD_TABLES, physicalTableName, type TableName } from '../tables';
 
 /** Which of upstream's fifteen tables exist. */

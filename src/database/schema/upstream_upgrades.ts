@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { failedPrecondition } from '../../store/errors';
+import { failedPrecondition } from '../../errors';
 import type { Dialect } from '../config';
 import { columnExists, indexExists, tableExists } from './introspection';
 

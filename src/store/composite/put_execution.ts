@@ -1,5 +1,5 @@
 import type { Event } from '../../generated/ml_metadata/proto/metadata_store';
-import { invalidArgument, type MlmdError } from '../errors';
+import { invalidArgument, type MlmdError } from '../../errors';
 import { writeEvents } from '../events/put_events';
 import { putNodes } from '../nodes/put_nodes';
 import type { RpcImpl } from '../rpc';

@@ -1,6 +1,6 @@
 import type { Event } from '../../generated/ml_metadata/proto/metadata_store';
 import type { PutLineageSubgraphRequest_EventEdge } from '../../generated/ml_metadata/proto/metadata_store_service';
-import { invalidArgument, MlmdError, StatusCode } from '../errors';
+import { invalidArgument, MlmdError, StatusCode } from '../../errors';
 import { writeEvents } from '../events/put_events';
 import { putNodes } from '../nodes/put_nodes';
 import type { RpcImpl } from '../rpc';

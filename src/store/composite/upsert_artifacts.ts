@@ -3,7 +3,7 @@ import type { Artifact } from '../../generated/ml_metadata/proto/metadata_store'
 import { matchNodesByExternalId } from '../../repositories/node_key_match';
 import { nodesWithExternalIds } from '../../repositories/node_write_repository';
 import { putNodes } from '../nodes/put_nodes';
-import { collationKey } from './collation_key';
+import { textComparisonKey } from '../../repositories/text_comparison';
 
 /**
  * How two request artifacts with the same external id that is new to the database are
@@ -31,7 +31,7 @@ export interface ArtifactUpsertOptions {
 export async function upsertArtifacts(tx: Tx, artifacts: readonly Artifact[], options: ArtifactUpsertOptions): Promise<bigint[]> {
   if (artifacts.length === 0) return [];
   if (!options.reuseByExternalId) return putNodes(tx, 'artifact', artifacts, { fieldOf: options.fieldOf });
-  const key = (externalId: string) => collationKey(tx.dialect, externalId);
+  const key = (externalId: string) => textComparisonKey(tx.dialect, externalId);
 
   const reusable = (a: Artifact) => a.id === undefined && a.externalId !== undefined && a.externalId !== '';
   const externalIds = artifacts.filter(reusable).map((a) => a.externalId!);

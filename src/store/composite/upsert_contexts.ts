@@ -1,13 +1,12 @@
 import type { Tx } from '../../database/database';
-import { classifyDbError } from '../../database/db_errors';
-import { RetryTransaction } from '../../database/transaction_runner';
 import type { Context } from '../../generated/ml_metadata/proto/metadata_store';
 import { existingNodeIds, storedIdOf } from '../../repositories/node_existence';
 import { matchNodesByTypeAndName } from '../../repositories/node_key_match';
 import { nodesWithTypeAndNames } from '../../repositories/node_write_repository';
-import { aborted, invalidArgument, isMlmdError, notFound, StatusCode, type MlmdError } from '../errors';
+import { aborted, invalidArgument, isMlmdError, notFound, RetryTransaction, StatusCode, type MlmdError } from '../../errors';
+import { isUniqueViolation } from '../../repositories/write_conflicts';
 import { putNodes } from '../nodes/put_nodes';
-import { collationKey } from './collation_key';
+import { textComparisonKey } from '../../repositories/text_comparison';
 
 export interface ContextUpsertOptions {
   /** `reuse_context_if_already_exist`: a context without id reuses the stored (type_id, name). */
@@ -23,7 +22,7 @@ type ContextPlan = { kind: 'existing'; id: bigint } | { kind: 'write'; writeInde
 const nameKeyFor =
   (dialect: Tx['dialect']) =>
   (typeId: number, name: string): string =>
-    `${typeId}\u0000${collationKey(dialect, name)}`;
+    `${typeId}\u0000${textComparisonKey(dialect, name)}`;
 
 /** Upstream's answer to a lost creation race, which its clients retry; we retry it ourselves. */
 function creationRace(): RetryTransaction {
@@ -145,7 +144,7 @@ export async function upsertContexts(tx: Tx, contexts: readonly Context[], optio
  * fresh lookup confirms it. A run of the whole transaction then reuses the winner's context.
  */
 async function lostCreationRace(tx: Tx, error: unknown, created: { typeId: number; name: string }[]): Promise<boolean> {
-  if (!isMlmdError(error)) return classifyDbError(tx.dialect, error) === 'unique_violation';
+  if (!isMlmdError(error)) return isUniqueViolation(tx, error);
   if (error.code !== StatusCode.ALREADY_EXISTS) return false;
   const now = await nodesWithTypeAndNames(
     tx,

@@ -2,8 +2,8 @@ import type { Tx } from '../../database/database';
 import type { Artifact, Context, Execution } from '../../generated/ml_metadata/proto/metadata_store';
 import { rowIdOf } from '../../repositories/node_repository';
 import { loadNodeTypeSchemas } from '../../repositories/node_type_schema';
-import { invalidArgument, notFound } from '../errors';
-import type { NodeKind } from '../node_kind';
+import { invalidArgument, notFound } from '../../errors';
+import type { NodeKind } from '../../repositories/node_kind';
 import { checkCustomProperty, checkTypedProperty } from '../nodes/property_validation';
 
 type AnyNode = Artifact | Execution | Context;

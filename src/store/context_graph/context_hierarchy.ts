@@ -3,7 +3,7 @@ import type { Tx } from '../../database/database';
 import { childLinksOfParents, parentLinksOfChildren } from '../../repositories/edge_repository';
 import { storedIdOf } from '../../repositories/node_existence';
 import { loadContexts } from '../../repositories/node_repository';
-import { invalidArgument } from '../errors';
+import { invalidArgument } from '../../errors';
 import type { RpcImpl } from '../rpc';
 
 type Direction = 'parents' | 'children';

@@ -1,7 +1,7 @@
 import { contextIdsOfMember } from '../../repositories/edge_repository';
 import { storedIdOf } from '../../repositories/node_existence';
 import { loadContexts } from '../../repositories/node_repository';
-import { notFound } from '../errors';
+import { notFound } from '../../errors';
 import type { RpcImpl } from '../rpc';
 
 /**

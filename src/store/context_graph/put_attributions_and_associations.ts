@@ -1,7 +1,7 @@
 import type { Association, Attribution } from '../../generated/ml_metadata/proto/metadata_store';
 import { insertMemberships, type MembershipRow } from '../../repositories/edge_repository';
 import { existingNodeIds, storedIdOf } from '../../repositories/node_existence';
-import { invalidArgument } from '../errors';
+import { invalidArgument } from '../../errors';
 import type { RpcImpl } from '../rpc';
 
 /**

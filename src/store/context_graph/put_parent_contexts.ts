@@ -1,6 +1,6 @@
 import { ancestorLinks, insertParentLinks, type ParentLink } from '../../repositories/edge_repository';
 import { existingNodeIds, storedIdOf } from '../../repositories/node_existence';
-import { alreadyExists, invalidArgument } from '../errors';
+import { alreadyExists, invalidArgument } from '../../errors';
 import type { RpcImpl } from '../rpc';
 
 /**

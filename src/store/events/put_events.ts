@@ -8,7 +8,7 @@ import {
   type StoredStep,
 } from '../../repositories/event_repository';
 import { existingNodeIds, storedIdOf } from '../../repositories/node_existence';
-import { alreadyExists, invalidArgument } from '../errors';
+import { alreadyExists, invalidArgument } from '../../errors';
 import type { RpcImpl } from '../rpc';
 import { isStorableEventType } from './event_type';
 

@@ -1,7 +1,7 @@
 import type { Tx } from '../../database/database';
 import type { ListOperationOptions } from '../../generated/ml_metadata/proto/metadata_store';
 import { hydrateNodes, loadNodes, selectNodeRows, type NodeMessages, type NodeRow } from '../../repositories/node_repository';
-import { nodeTables, type NodeKind } from '../node_kind';
+import { nodeTables, type NodeKind } from '../../repositories/node_kind';
 import { listNodeIdPage } from '../paging/list_node_page';
 import { read, type RpcTable } from '../rpc';
 

@@ -3,8 +3,8 @@ import type { ArtifactType, ListOperationOptions } from '../../generated/ml_meta
 import { chunked } from '../../repositories/chunked';
 import { hydrateNodes, loadNodes, rowIdOf, selectNodeRows, type NodeMessages, type NodeRow } from '../../repositories/node_repository';
 import { findTypeId } from '../../repositories/node_type_schema';
-import { invalidArgument, notFound } from '../errors';
-import { nodeTables, type NodeKind } from '../node_kind';
+import { invalidArgument, notFound } from '../../errors';
+import { nodeTables, type NodeKind } from '../../repositories/node_kind';
 import { listNodeIdPage } from '../paging/list_node_page';
 
 /** Nodes by id, ascending id (as upstream answers), duplicates collapsed, unknown ids skipped. */

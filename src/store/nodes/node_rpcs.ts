@@ -1,4 +1,4 @@
-import { invalidArgument } from '../errors';
+import { invalidArgument } from '../../errors';
 import { read, write, type RpcTable } from '../rpc';
 import { artifactsByUris, nodeByTypeAndName, nodesByExternalIds, nodesById, nodesByType, typesOfArtifacts } from './node_reads';
 import { putNodes } from './put_nodes';

@@ -1,7 +1,8 @@
 import type { Value } from '../../generated/ml_metadata/proto/metadata_store';
 import type { NodeTypeSchema } from '../../repositories/node_type_schema';
-import { invalidArgument } from '../errors';
-import { checkStorableValue, valueKind, type ValueKind } from '../values/property_value_codec';
+import { invalidArgument } from '../../errors';
+import { valueKind, type ValueKind } from '../../repositories/property_value_codec';
+import { checkStorableValue } from '../values/property_value_rules';
 
 /** PropertyType numbers (TypeProperty.data_type) and the Value case each one admits. */
 const KIND_OF_PROPERTY_TYPE: Record<number, ValueKind> = {

@@ -11,9 +11,9 @@ import {
   type NodeRowValues,
 } from '../../repositories/node_write_repository';
 import { deleteProperties, insertProperties, type PropertyKey, type PropertyWrite } from '../../repositories/property_repository';
-import { alreadyExists, failedPrecondition, invalidArgument, notFound, type MlmdError } from '../errors';
-import { nodeTables, type NodeKind } from '../node_kind';
-import { valuesEqual } from '../values/property_value_codec';
+import { alreadyExists, failedPrecondition, invalidArgument, notFound, type MlmdError } from '../../errors';
+import { nodeTables, type NodeKind } from '../../repositories/node_kind';
+import { valuesEqual } from '../values/property_value_rules';
 import { checkCustomProperty, checkTypedProperty } from './property_validation';
 
 /** Every node kind's message, viewed through the union of their fields. */

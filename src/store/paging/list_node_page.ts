@@ -1,13 +1,10 @@
 import type { Knex } from 'knex';
 import type { ListOperationOptions } from '../../generated/ml_metadata/proto/metadata_store';
 import type { Tx } from '../../database/database';
-import type { TableName } from '../../database/tables';
-import { filterRestriction, type NodeKind } from '../../filter';
+import { filterRestriction } from '../../filter';
+import { kindOfNodeTable, type NodeTableName } from '../../repositories/node_kind';
 import { applyPage, finishPage, pageRequestFrom, type PageRow } from './list_page';
 
-const KIND_OF_TABLE: Record<NodeTable, NodeKind> = { Artifact: 'artifact', Execution: 'execution', Context: 'context' };
-
-export type NodeTable = Extract<TableName, 'Artifact' | 'Execution' | 'Context'>;
 
 /** Narrows the candidate rows; receives the query with the node table aliased as `n`. */
 export type Restriction = (query: Knex.QueryBuilder) => void;
@@ -23,13 +20,13 @@ export interface NodeIdPage {
  */
 export async function listNodeIdPage(
   tx: Tx,
-  table: NodeTable,
+  table: NodeTableName,
   options: ListOperationOptions,
   restrictions: Restriction[] = [],
 ): Promise<NodeIdPage> {
   const page = pageRequestFrom(options);
   // Compiled (and so validated) before any statement runs: a bad filter is INVALID_ARGUMENT.
-  const filter = filterRestriction(tx, KIND_OF_TABLE[table], options.filterQuery);
+  const filter = filterRestriction(tx, kindOfNodeTable(table), options.filterQuery);
   const query = tx.knex
     .from({ n: tx.table(table) })
     .select('n.id', 'n.create_time_since_epoch', 'n.last_update_time_since_epoch');

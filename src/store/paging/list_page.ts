@@ -5,7 +5,7 @@ import {
   type ListOperationOptions,
 } from '../../generated/ml_metadata/proto/metadata_store';
 import { listOptionsWithDefaults, orderByWithDefaults } from '../../proto/defaults';
-import { invalidArgument } from '../errors';
+import { invalidArgument } from '../../errors';
 import { decodePageToken, encodePageToken, optionsForToken } from './page_token';
 
 /** Upstream reads at most this many rows per page plus one to see whether more exist. */

@@ -2,7 +2,7 @@ import {
   ListOperationNextPageToken,
   type ListOperationOptions,
 } from '../../generated/ml_metadata/proto/metadata_store';
-import { invalidArgument } from '../errors';
+import { invalidArgument } from '../../errors';
 
 /**
  * next_page_token is upstream's format, so a token from either server continues a listing on

@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
 import type { Database, Tx } from '../../database/database';
-import { RetryTransaction } from '../../database/transaction_runner';
 import { compileFilter, filteredIdsQuery } from '../../filter';
 import {
   chosenNodeIds,
@@ -15,7 +14,7 @@ import {
   parentLinksOf,
   type PurgeNodeTable,
 } from '../../repositories/purge_repository';
-import { aborted, failedPrecondition, invalidArgument } from '../errors';
+import { aborted, failedPrecondition, invalidArgument, RetryTransaction } from '../../errors';
 import { existingNodeIds } from '../../repositories/node_existence';
 import { addCounts, countPlan, cutEventEnds, deletePlan, planPurge, plannedNodes, ZERO_COUNTS, type PurgeCounts, type PurgeKind, type PurgePlan } from './purge_plan';
 

@@ -1,11 +1,19 @@
 import type { Database } from '../../database/database';
-import { tryAcquireSessionLock } from '../../database/session_lock';
-import type { Logger } from '../../observability/logger';
 import { Purger, validatePurgeRequest, type BatchReport, type PurgeRequest, type PurgeResult } from './purge';
 import type { PurgeKind } from './purge_plan';
 
 /** The lock every replica's policy pass takes (per database). */
 export const RETENTION_LOCK_NAME = 'mlmd_ts.retention';
+
+/** What a pass logs through (a pino logger in production). */
+export interface RetentionLog {
+  info(fields: object | string, message?: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/** The database-wide lock of one pass (the entry point passes database/session_lock.ts). */
+export type TryRetentionLock = () => Promise<{ release(): Promise<void> } | undefined>;
 
 /** One rule of the policy, as the config layer validated it. */
 export interface RetentionRule {
@@ -68,7 +76,7 @@ export class RetentionScheduler {
   constructor(
     private readonly db: Database,
     private readonly policy: RetentionPolicySettings,
-    private readonly deps: { logger: Logger; observer?: RetentionObserver; clock?: () => number },
+    private readonly deps: { logger: RetentionLog; tryLock: TryRetentionLock; observer?: RetentionObserver; clock?: () => number },
   ) {
     this.purger = new Purger(db);
   }
@@ -130,7 +138,7 @@ export class RetentionScheduler {
     const { logger, observer } = this.deps;
     let lock;
     try {
-      lock = await tryAcquireSessionLock(this.db, RETENTION_LOCK_NAME);
+      lock = await this.deps.tryLock();
     } catch (error) {
       logger.error({ err: error }, 'retention: cannot take the retention lock; pass failed');
       observer?.passFinished('failed');

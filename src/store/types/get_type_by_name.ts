@@ -1,6 +1,6 @@
 import type { Tx } from '../../database/database';
 import { findType } from '../../repositories/type_repository';
-import { notFound } from '../errors';
+import { notFound } from '../../errors';
 import type { RequestOf, ResponseOf } from '../rpc';
 import { ARTIFACT_TYPES, CONTEXT_TYPES, EXECUTION_TYPES, type TypeKindSpec } from './type_kind_spec';
 import { typeMessage, type TypeMessage } from './type_message';

@@ -1,6 +1,6 @@
 import type { Tx } from '../../database/database';
 import { findTypesByExternalIds } from '../../repositories/type_repository';
-import { invalidArgument, notFound } from '../errors';
+import { invalidArgument, notFound } from '../../errors';
 import type { RequestOf, ResponseOf } from '../rpc';
 import { ARTIFACT_TYPES, CONTEXT_TYPES, EXECUTION_TYPES, type TypeKindSpec } from './type_kind_spec';
 import { typeMessage, type TypeMessage } from './type_message';

@@ -1,5 +1,5 @@
 import { ArtifactStructType } from '../../generated/ml_metadata/proto/metadata_store';
-import { internal } from '../errors';
+import { internal } from '../../errors';
 
 /**
  * ExecutionType.input_type / output_type are stored as text in the form protobuf's JSON

@@ -1,4 +1,4 @@
-import { SIMPLE_TYPES, TypeKind } from '../../database/schema/simple_types';
+import { SIMPLE_TYPES, TypeKind } from '../../repositories/type_repository';
 
 /** The message name of each type kind, as upstream names them in errors. */
 export type TypeLabel = 'ArtifactType' | 'ExecutionType' | 'ContextType';

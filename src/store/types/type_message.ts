@@ -1,6 +1,6 @@
 import type { ArtifactType, ContextType, ExecutionType, PropertyType } from '../../generated/ml_metadata/proto/metadata_store';
 import type { TypeRecord } from '../../repositories/type_repository';
-import { invalidArgument } from '../errors';
+import { invalidArgument } from '../../errors';
 import { structTypeFromJson } from './struct_type_json';
 import type { TypeKindSpec } from './type_kind_spec';
 
@@ -23,9 +23,9 @@ export interface TypeFieldSelection {
 export type TypeMessage = Omit<ArtifactType, 'baseType'> & Pick<ExecutionType, 'inputType' | 'outputType'> & { baseType?: number };
 
 // Compile-time proof that a TypeMessage is accepted where each kind's message is expected.
-export const asArtifactType = (m: TypeMessage): ArtifactType => m;
-export const asExecutionType = (m: TypeMessage): ExecutionType => m;
-export const asContextType = (m: TypeMessage): ContextType => m;
+const asArtifactType = (m: TypeMessage): ArtifactType => m;
+const asExecutionType = (m: TypeMessage): ExecutionType => m;
+const asContextType = (m: TypeMessage): ContextType => m;
 
 /** The proto message for a stored type, with exactly the fields `fields` selects and stored. */
 export function typeMessage(record: TypeRecord, spec: TypeKindSpec, fields: TypeFieldSelection): TypeMessage {

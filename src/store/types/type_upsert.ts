@@ -1,5 +1,5 @@
 import type { Tx } from '../../database/database';
-import type { TypeKind } from '../../database/schema/simple_types';
+import type { TypeKind } from '../../repositories/type_repository';
 import { PropertyType } from '../../generated/ml_metadata/proto/metadata_store';
 import {
   findTypeIdsByExternalIds,
@@ -11,10 +11,11 @@ import {
   type TypePropertyRow,
 } from '../../repositories/type_repository';
 import { lockTypeIdentities } from '../../repositories/type_write_lock';
-import { alreadyExists, internal, invalidArgument, unimplemented } from '../errors';
+import { alreadyExists, internal, invalidArgument, unimplemented } from '../../errors';
 import { structTypeToJson } from './struct_type_json';
 import { ARTIFACT_TYPES, CONTEXT_TYPES, EXECUTION_TYPES, type TypeKindSpec } from './type_kind_spec';
 import type { TypeMessage } from './type_message';
+import { textComparisonKey } from '../../repositories/text_comparison';
 
 /** The evolution switches shared by every type of one put request. */
 export interface TypeUpsertOptions {
@@ -60,17 +61,6 @@ interface ExternalIdHolder {
 
 const SPEC_BY_KIND: Record<TypeKind, TypeKindSpec> = { 0: EXECUTION_TYPES, 1: ARTIFACT_TYPES, 2: CONTEXT_TYPES };
 
-/**
- * How the database compares type names and versions. On MySQL/MariaDB upstream's lookups
- * (`WHERE name = ?`) use the column's default collation, which is case-insensitive and (for
- * latin1_swedish_ci and MariaDB's defaults) ignores trailing spaces; text travels as bytes in
- * a latin1 session, so only ASCII letters fold. SQLite and PostgreSQL compare exactly.
- */
-function textComparisonKey(dialect: Tx['dialect']): (text: string) => string {
-  if (dialect !== 'mysql') return (text) => text;
-  return (text) => text.replace(/ +$/, '').replace(/[A-Z]/g, (c) => c.toLowerCase());
-}
-
 function describeType(spec: TypeKindSpec, name: string, version: string | undefined): string {
   return version === undefined ? `${spec.label} "${name}"` : `${spec.label} "${name}" (version "${version}")`;
 }
@@ -105,7 +95,7 @@ export async function upsertTypes(tx: Tx, entries: readonly TypeUpsertEntry[], o
   const externalIds = entries.flatMap((e) => (e.type.externalId === undefined ? [] : [e.type.externalId]));
   const holders = externalIds.length > 0 ? await findTypeIdsByExternalIds(tx, externalIds) : [];
 
-  const comparable = textComparisonKey(tx.dialect);
+  const comparable = (text: string) => textComparisonKey(tx.dialect, text);
   const identityKey = (kind: TypeKind, name: string, version: string | undefined) =>
     `${kind}\u0000${comparable(name)}\u0000${comparable(version ?? '')}`;
   const byIdentity = new Map<string, WorkingType>();

@@ -31,5 +31,3 @@ export function observabilityInterceptors(deps: ObservabilityDeps): ServerInterc
   return [interceptorOf(...observers)];
 }
 
-export { loggingInterceptor, REQUEST_ID_HEADER } from './logging';
-export { metricsInterceptor } from './metrics';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { status as Status, type ServerInterceptor } from '@grpc/grpc-js';
+import { status as Status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { grpcCodeName } from '../../observability/grpc_code_names';
 import { methodLabels } from '../../observability/grpc_metrics';
-import { interceptorOf, type CallObserver } from './call_observer';
+import type { CallObserver } from './call_observer';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 /** Longer client-sent ids are cut, so a client cannot bloat every log line. */
@@ -66,8 +66,4 @@ export function loggingObserver(options: LoggingOptions): CallObserver {
       },
     };
   };
-}
-
-export function loggingInterceptor(options: LoggingOptions): ServerInterceptor {
-  return interceptorOf(loggingObserver(options));
 }

@@ -1,8 +1,7 @@
-import type { ServerInterceptor } from '@grpc/grpc-js';
 import type { Counter, Histogram } from 'prom-client';
 import { GRPC_CODE_NAMES, grpcCodeName } from '../../observability/grpc_code_names';
 import { methodLabels, type GrpcServerMetrics, type MethodShape } from '../../observability/grpc_metrics';
-import { interceptorOf, type CallObserver } from './call_observer';
+import type { CallObserver } from './call_observer';
 
 /** One method's series, resolved once: prom-client hashes the label set on every unbound call. */
 interface MethodSeries {
@@ -46,8 +45,4 @@ export function metricsObserver(metrics: GrpcServerMetrics): CallObserver {
       },
     };
   };
-}
-
-export function metricsInterceptor(metrics: GrpcServerMetrics): ServerInterceptor {
-  return interceptorOf(metricsObserver(metrics));
 }

@@ -1,7 +1,7 @@
 import { beforeAll } from 'vitest';
 import type { Database } from '../../../src/database';
 import { PropertyType, type Artifact, type Context, type Execution } from '../../../src/generated/ml_metadata/proto/metadata_store';
-import type { MlmdError, StatusCode } from '../../../src/store/errors';
+import type { MlmdError, StatusCode } from '../../../src/errors';
 import type { RequestOf, RpcMethod } from '../../../src/store/rpc';
 import { expectRejectedWithoutTrace, uniqueName } from '../../support/store_assertions';
 import type { StoreUnderTest } from '../store_suite';

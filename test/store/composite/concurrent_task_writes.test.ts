@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { Event_Type, Execution_State, type Context } from '../../../src/generated/ml_metadata/proto/metadata_store';
 import type { PutExecutionRequest } from '../../../src/generated/ml_metadata/proto/metadata_store_service';
-import { isMlmdError, StatusCode } from '../../../src/store/errors';
+import { isMlmdError, StatusCode } from '../../../src/errors';
 import type { ResponseOf } from '../../../src/store/rpc';
 import { startServer } from '../../../src/transport/server';
 import { callRpc, mlmdClient } from '../../transport/grpc_test_client';

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { Event_Type, Execution_State, type Context } from '../../../src/generated/ml_metadata/proto/metadata_store';
-import { StatusCode } from '../../../src/store/errors';
+import { StatusCode } from '../../../src/errors';
 import { isUpdate, rowCounts, statementsDuring, uniqueName } from '../../support/store_assertions';
 import { describeStore } from '../store_suite';
 import { expectRejected, membersOf, suiteNodes } from './composite_fixtures';

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { Event_Type } from '../../../src/generated/ml_metadata/proto/metadata_store';
 import type { PutLineageSubgraphRequest } from '../../../src/generated/ml_metadata/proto/metadata_store_service';
-import { StatusCode } from '../../../src/store/errors';
+import { StatusCode } from '../../../src/errors';
 import { rowCounts, statementsDuring, uniqueName } from '../../support/store_assertions';
 import { describeStore } from '../store_suite';
 import { expectRejected, membersOf, suiteNodes } from './composite_fixtures';

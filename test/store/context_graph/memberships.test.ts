@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { Association, Attribution } from '../../../src/generated/ml_metadata/proto/metadata_store';
 import { ListOperationOptions_OrderByField_Field as Field } from '../../../src/generated/ml_metadata/proto/metadata_store';
-import { StatusCode, type MlmdError } from '../../../src/store/errors';
+import { StatusCode, type MlmdError } from '../../../src/errors';
 import { countStatements, expectRejectedWithoutTrace, rowCounts } from '../../support/store_assertions';
 import { GraphFixture } from '../events/graph_fixtures';
 import { describeStore } from '../store_suite';

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import type { ParentContext } from '../../../src/generated/ml_metadata/proto/metadata_store';
-import { StatusCode, type MlmdError } from '../../../src/store/errors';
+import { StatusCode, type MlmdError } from '../../../src/errors';
 import { expectRejectedWithoutTrace } from '../../support/store_assertions';
 import { GraphFixture } from '../events/graph_fixtures';
 import { describeStore } from '../store_suite';

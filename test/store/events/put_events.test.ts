@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { Event_Type, type Event } from '../../../src/generated/ml_metadata/proto/metadata_store';
-import { StatusCode, type MlmdError } from '../../../src/store/errors';
+import { StatusCode, type MlmdError } from '../../../src/errors';
 import { countStatements, expectRejectedWithoutTrace } from '../../support/store_assertions';
 import { describeStore } from '../store_suite';
 import { GraphFixture } from './graph_fixtures';

@@ -4,7 +4,7 @@ import {
   LineageSubgraphQueryOptions_Direction as Direction,
   type LineageSubgraphQueryOptions,
 } from '../../../src/generated/ml_metadata/proto/metadata_store';
-import { StatusCode, type MlmdError } from '../../../src/store/errors';
+import { StatusCode, type MlmdError } from '../../../src/errors';
 import { countStatements } from '../../support/store_assertions';
 import { describeStore } from '../store_suite';
 

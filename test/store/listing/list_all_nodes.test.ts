@@ -4,6 +4,7 @@ import { ListOperationOptions_OrderByField_Field as Field } from '../../../src/g
 import { MetadataStore } from '../../../src/store/metadata_store';
 import { insertType } from '../../support/store_assertions';
 import { describeStore } from '../store_suite';
+import { MLMD_MIGRATIONS } from '../../../migrations';
 
 describeStore('GetArtifacts / GetExecutions / GetContexts', (ctx) => {
   beforeAll(async () => {
@@ -39,7 +40,7 @@ describeStore('GetArtifacts / GetExecutions / GetContexts', (ctx) => {
   });
 
   it('answers an empty page, not NOT_FOUND, when nothing is stored', async () => {
-    const empty = await openDatabase(await ctx().backend.freshDatabaseConfig(), { schema: { enableUpgrade: false, downgradeToVersion: -1 } });
+    const empty = await openDatabase(await ctx().backend.freshDatabaseConfig(), { schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS });
     const response = await new MetadataStore(empty).call('getContexts', { options: {} });
     expect(response.contexts).toEqual([]);
     expect(response.nextPageToken).toBeUndefined();

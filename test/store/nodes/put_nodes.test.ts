@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { Artifact_State, Execution_State, PropertyType as P, type Artifact, type Context } from '../../../src/generated/ml_metadata/proto/metadata_store';
-import { StatusCode, type MlmdError } from '../../../src/store/errors';
+import { StatusCode, type MlmdError } from '../../../src/errors';
 import type { RequestOf, RpcMethod } from '../../../src/store/rpc';
 import { expectRejectedWithoutTrace, insertType } from '../../support/store_assertions';
 import { describeStore } from '../store_suite';

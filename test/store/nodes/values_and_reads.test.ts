@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { Any } from '../../../src/generated/google/protobuf/any';
 import { Struct } from '../../../src/generated/google/protobuf/struct';
 import { PropertyType as P, type Value } from '../../../src/generated/ml_metadata/proto/metadata_store';
-import { StatusCode, type MlmdError } from '../../../src/store/errors';
+import { StatusCode, type MlmdError } from '../../../src/errors';
 import type { RequestOf, RpcMethod } from '../../../src/store/rpc';
 import { countStatements, insertType } from '../../support/store_assertions';
 import { describeStore } from '../store_suite';

@@ -4,7 +4,7 @@ import {
   ListOperationOptions_OrderByField_Field as Field,
   type ListOperationOptions,
 } from '../../../src/generated/ml_metadata/proto/metadata_store';
-import { StatusCode, type MlmdError } from '../../../src/store/errors';
+import { StatusCode, type MlmdError } from '../../../src/errors';
 import { listNodeIdPage } from '../../../src/store/paging/list_node_page';
 import { decodePageToken } from '../../../src/store/paging/page_token';
 import { insertType, statementsDuring } from '../../support/store_assertions';

@@ -4,7 +4,7 @@ import {
   ExecutionType_SystemDefinedBaseType as ExecutionBase,
   PropertyType,
 } from '../../../src/generated/ml_metadata/proto/metadata_store';
-import { StatusCode } from '../../../src/store/errors';
+import { StatusCode } from '../../../src/errors';
 import { expectRejectedWithoutTrace, uniqueName } from '../../support/store_assertions';
 import { describeStore } from '../store_suite';
 

@@ -5,7 +5,7 @@ import {
   PropertyType,
   type ArtifactType,
 } from '../../../src/generated/ml_metadata/proto/metadata_store';
-import { StatusCode } from '../../../src/store/errors';
+import { StatusCode } from '../../../src/errors';
 import { expectRejectedWithoutTrace, rowCounts, uniqueName } from '../../support/store_assertions';
 import { describeStore } from '../store_suite';
 

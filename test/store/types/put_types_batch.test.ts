@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { ArtifactType_SystemDefinedBaseType as ArtifactBase, PropertyType } from '../../../src/generated/ml_metadata/proto/metadata_store';
-import { StatusCode } from '../../../src/store/errors';
+import { StatusCode } from '../../../src/errors';
 import { expectRejectedWithoutTrace, rowCounts, uniqueName } from '../../support/store_assertions';
 import { describeStore } from '../store_suite';
 

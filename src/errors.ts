@@ -46,3 +46,16 @@ export const dataLoss = (message: string) => new MlmdError(StatusCode.DATA_LOSS,
 export function isMlmdError(e: unknown): e is MlmdError {
   return e instanceof MlmdError;
 }
+
+/**
+ * Thrown by a unit of work (the store) that lost a race the database did not report as a conflict (e.g.
+ * two transactions creating the same context: the loser sees a unique violation), when a
+ * fresh attempt will see the winner's rows and succeed. The runner rolls back and re-runs
+ * the unit like a deadlock; once attempts are exhausted the caller gets `ifExhausted`.
+ */
+export class RetryTransaction extends Error {
+  constructor(readonly ifExhausted: MlmdError) {
+    super(ifExhausted.message);
+    this.name = 'RetryTransaction';
+  }
+}

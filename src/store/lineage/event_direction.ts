@@ -1,7 +1,7 @@
 import {
   Event_Type as EventType,
   LineageSubgraphQueryOptions_Direction as Direction,
-} from '../generated/ml_metadata/proto/metadata_store';
+} from '../../generated/ml_metadata/proto/metadata_store';
 
 /** Events through which an execution consumed an artifact. */
 const INPUT_LIKE = new Set<number>([EventType.DECLARED_INPUT, EventType.INPUT, EventType.INTERNAL_INPUT]);

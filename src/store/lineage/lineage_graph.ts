@@ -1,30 +1,25 @@
 import type {
-  Artifact,
   ArtifactType,
   ContextType,
-  Execution,
   ExecutionType,
   LineageGraph,
   LineageGraphQueryOptions,
-} from '../generated/ml_metadata/proto/metadata_store';
-import type { Tx } from '../database/database';
-import { eventsTouching, type EventEdgeRow } from '../repositories/lineage_repository';
-import { invalidArgument, notFound } from '../store/errors';
-import { maxNodeSize as maxNodeSizeOf } from '../proto/defaults';
-import { SIMPLE_TYPES } from '../database/schema/simple_types';
-import type { LineageDeps } from './lineage_subgraph';
+} from '../../generated/ml_metadata/proto/metadata_store';
+import type { Tx } from '../../database/database';
+import { eventsTouching, type EventEdgeRow } from '../../repositories/lineage_repository';
+import { invalidArgument, notFound } from '../../errors';
+import { maxNodeSize as maxNodeSizeOf } from '../../proto/defaults';
+import { SIMPLE_TYPES } from '../../repositories/type_repository';
+import { matchingNodeIds } from '../../filter';
+import { loadArtifacts, loadExecutions } from '../../repositories/node_repository';
+import { listNodeIdPage } from '../paging/list_node_page';
+import { ARTIFACT_TYPES, CONTEXT_TYPES, EXECUTION_TYPES } from '../types/type_kind_spec';
+import { allTypesForLineage, hydrateEvents } from './lineage_reads';
 
 const SIMPLE_TYPE_NAMES = new Set(SIMPLE_TYPES.map((t) => t.name));
 
 /** The removed upstream implementation's hop cap and default. */
 const MAX_HOPS = 20;
-
-export interface LineageGraphDeps extends LineageDeps {
-  /** One page of artifact ids under ListOperationOptions (filter, order and size honoured). */
-  listArtifactIds(tx: Tx, options: NonNullable<LineageGraphQueryOptions['artifactsOptions']>): Promise<number[]>;
-  loadArtifacts(tx: Tx, ids: number[]): Promise<Artifact[]>;
-  loadExecutions(tx: Tx, ids: number[]): Promise<Execution[]>;
-}
 
 /**
  * GetLineageGraph, deprecated upstream (its server answers UNIMPLEMENTED) but still called by
@@ -32,7 +27,7 @@ export interface LineageGraphDeps extends LineageDeps {
  * one page of artifacts in both directions, pruning neighbours that fail the boundary filters,
  * until the hop limit or the node budget (max_node_size) is spent.
  */
-export async function getLineageGraph(tx: Tx, options: LineageGraphQueryOptions | undefined, deps: LineageGraphDeps): Promise<LineageGraph> {
+export async function getLineageGraph(tx: Tx, options: LineageGraphQueryOptions | undefined): Promise<LineageGraph> {
   if (!options?.artifactsOptions) throw invalidArgument('Missing query_nodes conditions');
   const stop = options.stopConditions;
   let hops = MAX_HOPS;
@@ -42,7 +37,7 @@ export async function getLineageGraph(tx: Tx, options: LineageGraphQueryOptions 
   }
   const maxNodeSize = Number(maxNodeSizeOf(options));
 
-  let queryNodes = await deps.listArtifactIds(tx, options.artifactsOptions);
+  let queryNodes = (await listNodeIdPage(tx, 'Artifact', options.artifactsOptions)).ids;
   if (queryNodes.length === 0) throw notFound('Cannot find the query nodes for the lineage graph.');
   if (maxNodeSize > 0) queryNodes = queryNodes.slice(0, maxNodeSize);
   let budget = maxNodeSize > 0 ? maxNodeSize - queryNodes.length : Infinity;
@@ -59,7 +54,7 @@ export async function getLineageGraph(tx: Tx, options: LineageGraphQueryOptions 
     let neighbours = [...new Set(events.map(otherEnd))].filter((id) => !visitedTo.has(id));
     const boundary = fromArtifact ? stop?.boundaryExecutions : stop?.boundaryArtifacts;
     if (boundary && neighbours.length > 0) {
-      neighbours = await deps.matchNodes(tx, fromArtifact ? 'execution' : 'artifact', boundary, { candidates: neighbours });
+      neighbours = await matchingNodeIds(tx, fromArtifact ? 'execution' : 'artifact', boundary, { candidates: neighbours });
     }
     if (neighbours.length > budget) neighbours = neighbours.slice(0, budget);
     budget -= neighbours.length;
@@ -71,12 +66,12 @@ export async function getLineageGraph(tx: Tx, options: LineageGraphQueryOptions 
 
   // Like upstream's list-all type reads, the built-in simple types are left out by name.
   const isUserType = (t: { name?: string }) => !SIMPLE_TYPE_NAMES.has(t.name ?? '');
-  const artifacts = await deps.loadArtifacts(tx, [...visitedArtifacts].sort((a, b) => a - b));
-  const executions = await deps.loadExecutions(tx, [...visitedExecutions].sort((a, b) => a - b));
-  const events = await deps.hydrateEvents(tx, eventsOut);
-  const artifactTypes: ArtifactType[] = await deps.allArtifactTypes(tx);
-  const executionTypes: ExecutionType[] = await deps.allExecutionTypes(tx);
-  const contextTypes: ContextType[] = await deps.allContextTypes(tx);
+  const artifacts = await loadArtifacts(tx, [...visitedArtifacts].sort((a, b) => a - b));
+  const executions = await loadExecutions(tx, [...visitedExecutions].sort((a, b) => a - b));
+  const events = await hydrateEvents(tx, eventsOut);
+  const artifactTypes: ArtifactType[] = await allTypesForLineage(tx, ARTIFACT_TYPES);
+  const executionTypes: ExecutionType[] = await allTypesForLineage(tx, EXECUTION_TYPES);
+  const contextTypes: ContextType[] = await allTypesForLineage(tx, CONTEXT_TYPES);
   return {
     artifacts,
     executions,

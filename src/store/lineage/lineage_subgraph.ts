@@ -1,35 +1,24 @@
 import {
   LineageSubgraphQueryOptions_Direction as Direction,
   type Artifact,
-  type ArtifactType,
   type Context,
-  type ContextType,
-  type Event,
   type Execution,
-  type ExecutionType,
   type LineageGraph,
   type LineageSubgraphQueryOptions,
   type LineageSubgraphQueryOptions_EndingNodes as EndingNodes,
-} from '../generated/ml_metadata/proto/metadata_store';
-import type { Tx } from '../database/database';
-import { associationsOf, attributionsOf, eventsTouching, type EventEdgeRow } from '../repositories/lineage_repository';
-import { includeEndingNodes } from '../proto/defaults';
-import { invalidArgument, notFound } from '../store/errors';
+} from '../../generated/ml_metadata/proto/metadata_store';
+import type { Tx } from '../../database/database';
+import { associationsOf, attributionsOf, eventsTouching, type EventEdgeRow } from '../../repositories/lineage_repository';
+import { includeEndingNodes } from '../../proto/defaults';
+import { invalidArgument, notFound } from '../../errors';
+import { matchingNodeIds } from '../../filter';
+import type { NodeKind } from '../../repositories/node_kind';
+import { ARTIFACT_TYPES, CONTEXT_TYPES, EXECUTION_TYPES } from '../types/type_kind_spec';
 import { followsEvent, isDirected } from './event_direction';
+import { allTypesForLineage, hydrateEvents } from './lineage_reads';
 
-export type LineageNodeKind = 'artifact' | 'execution';
-
-/** What the traversal needs from the rest of the store, injected to keep the module apart. */
-export interface LineageDeps {
-  /** Ids of `kind` nodes matching `filter` (ascending), optionally among `candidates`, at most `limit`. */
-  matchNodes(tx: Tx, kind: LineageNodeKind, filter: string, options: { candidates?: number[]; limit?: number }): Promise<number[]>;
-  /** Full events (with paths) for the given rows, in the same order. */
-  hydrateEvents(tx: Tx, rows: EventEdgeRow[]): Promise<Event[]>;
-  /** Every type of a kind, as lineage responses carry them (no base_type, no external_id). */
-  allArtifactTypes(tx: Tx): Promise<ArtifactType[]>;
-  allExecutionTypes(tx: Tx): Promise<ExecutionType[]>;
-  allContextTypes(tx: Tx): Promise<ContextType[]>;
-}
+/** The two node kinds a lineage walk crosses (contexts are only reported, never walked). */
+type LineageNodeKind = Exclude<NodeKind, 'context'>;
 
 /** Upstream's hop limit: absent means 100 and larger values are clamped to it. */
 export const MAX_NUM_HOPS = 100;
@@ -65,7 +54,6 @@ export async function getLineageSubgraph(
   tx: Tx,
   options: LineageSubgraphQueryOptions | undefined,
   readMask: string[] | undefined,
-  deps: LineageDeps,
 ): Promise<LineageGraph> {
   const startKind: LineageNodeKind | undefined = options?.startingArtifacts
     ? 'artifact'
@@ -84,7 +72,7 @@ export async function getLineageSubgraph(
   }
   const direction = options.direction ?? Direction.DIRECTION_UNSPECIFIED;
 
-  const starting = await deps.matchNodes(tx, startKind, startFilter, { limit: MAX_STARTING_NODES });
+  const starting = await matchingNodeIds(tx, startKind, startFilter, { limit: MAX_STARTING_NODES });
   if (starting.length === 0) throw notFound('Cannot find qualified nodes to start the traversal.');
 
   const state: Record<LineageNodeKind, KindState> = {
@@ -92,7 +80,7 @@ export async function getLineageSubgraph(
     execution: kindState(options.endingExecutions),
   };
   const startState = state[startKind];
-  const startEnding = await matchEnding(tx, deps, startKind, startState, starting);
+  const startEnding = await matchEnding(tx, startKind, startState, starting);
   let frontier = starting.filter((id) => !startEnding.has(id));
   frontier.forEach((id) => startState.visited.add(id));
 
@@ -107,7 +95,7 @@ export async function getLineageSubgraph(
     );
     const otherEnd = (e: EventEdgeRow) => (fromArtifact ? e.execution_id : e.artifact_id);
     const candidates = [...new Set(events.map(otherEnd))].filter((id) => !to.visited.has(id) && !to.ending.has(id));
-    const newlyEnding = await matchEnding(tx, deps, toKind, to, candidates);
+    const newlyEnding = await matchEnding(tx, toKind, to, candidates);
     const next = candidates.filter((id) => !newlyEnding.has(id));
     for (const event of events) {
       const other = otherEnd(event);
@@ -125,7 +113,7 @@ export async function getLineageSubgraph(
 
   const artifactIds = nodesOut(state.artifact);
   const executionIds = nodesOut(state.execution);
-  return assemble(tx, deps, readMask, artifactIds, executionIds, eventsOut);
+  return assemble(tx, readMask, artifactIds, executionIds, eventsOut);
 }
 
 function kindState(ending: EndingNodes | undefined): KindState {
@@ -138,10 +126,10 @@ function kindState(ending: EndingNodes | undefined): KindState {
   };
 }
 
-async function matchEnding(tx: Tx, deps: LineageDeps, kind: LineageNodeKind, state: KindState, candidates: number[]): Promise<Set<number>> {
+async function matchEnding(tx: Tx, kind: LineageNodeKind, state: KindState, candidates: number[]): Promise<Set<number>> {
   if (state.endingFilter === undefined || candidates.length === 0) return new Set();
   const matched =
-    state.endingFilter === '' ? candidates : await deps.matchNodes(tx, kind, state.endingFilter, { candidates });
+    state.endingFilter === '' ? candidates : await matchingNodeIds(tx, kind, state.endingFilter, { candidates });
   matched.forEach((id) => state.ending.add(id));
   return new Set(matched);
 }
@@ -154,7 +142,6 @@ function nodesOut(state: KindState): number[] {
 
 async function assemble(
   tx: Tx,
-  deps: LineageDeps,
   readMask: string[] | undefined,
   artifactIds: number[],
   executionIds: number[],
@@ -164,7 +151,7 @@ async function assemble(
   const graph: LineageGraph = {};
   if (mask.has('artifacts')) graph.artifacts = artifactIds.map((id): Artifact => ({ id: BigInt(id) }));
   if (mask.has('executions')) graph.executions = executionIds.map((id): Execution => ({ id: BigInt(id) }));
-  if (mask.has('events')) graph.events = await deps.hydrateEvents(tx, events);
+  if (mask.has('events')) graph.events = await hydrateEvents(tx, events);
   const needAttributions = mask.has('attributions') || mask.has('contexts');
   const needAssociations = mask.has('associations') || mask.has('contexts');
   const attributions = needAttributions ? await attributionsOf(tx, artifactIds) : [];
@@ -179,8 +166,8 @@ async function assemble(
     const contextIds = [...new Set([...attributions, ...associations].map((r) => r.context_id))].sort((a, b) => a - b);
     graph.contexts = contextIds.map((id): Context => ({ id: BigInt(id) }));
   }
-  if (mask.has('artifact_types')) graph.artifactTypes = await deps.allArtifactTypes(tx);
-  if (mask.has('execution_types')) graph.executionTypes = await deps.allExecutionTypes(tx);
-  if (mask.has('context_types')) graph.contextTypes = await deps.allContextTypes(tx);
+  if (mask.has('artifact_types')) graph.artifactTypes = await allTypesForLineage(tx, ARTIFACT_TYPES);
+  if (mask.has('execution_types')) graph.executionTypes = await allTypesForLineage(tx, EXECUTION_TYPES);
+  if (mask.has('context_types')) graph.contextTypes = await allTypesForLineage(tx, CONTEXT_TYPES);
   return graph;
 }

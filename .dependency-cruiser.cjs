@@ -1,0 +1,111 @@
+/**
+ * The README's layer table, checked (`npm run check:layers`, part of `npm test`).
+ *
+ *   entry point (src/main.ts, src/config/)
+ *     -> transport (src/transport/)
+ *       -> store (src/store/: MLMD semantics, lineage, one transaction per RPC)
+ *         -> repositories (src/repositories/: every SQL statement), filter (src/filter/)
+ *           -> database (src/database/ and the top-level migrations/)
+ *   ground floor, importable from every layer: src/errors.ts, src/generated/
+ *   beside the layers: src/observability/ (metrics and logs, wired in by the entry point)
+ *
+ * Each rule forbids one kind of arrow; a file may import its own layer and the layers below.
+ */
+const LAYERS_ABOVE_DATABASE = '^src/(main\\.ts|config|transport|store|repositories|filter|observability)(/|$)';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'ground-floor-imports-nothing',
+      comment: 'src/errors.ts is the shared kernel: it may use generated code and nothing else of ours.',
+      severity: 'error',
+      from: { path: '^src/errors\\.ts$' },
+      to: { path: '^(src|migrations)/', pathNot: '^src/generated/' },
+    },
+    {
+      name: 'database-looks-only-down',
+      comment: 'The database layer (src/database/, migrations/) knows nothing above it.',
+      severity: 'error',
+      from: { path: '^(src/database|migrations)/' },
+      to: { path: LAYERS_ABOVE_DATABASE },
+    },
+    {
+      name: 'database-does-not-import-migrations',
+      comment: 'Migrations use the database layer; openDatabase receives them from its caller (OpenOptions.migrations).',
+      severity: 'error',
+      from: { path: '^src/database/' },
+      to: { path: '^migrations/' },
+    },
+    {
+      name: 'repositories-look-only-down',
+      comment: 'Repositories hold SQL over the database layer; they know no MLMD semantics, transport or metrics.',
+      severity: 'error',
+      from: { path: '^src/repositories/' },
+      to: { path: '^src/(main\\.ts|config|transport|store|observability)(/|$)' },
+    },
+    {
+      name: 'filter-is-a-module-of-its-own',
+      comment: 'The filter language compiles to SQL over the database layer; it knows neither the store nor the repositories.',
+      severity: 'error',
+      from: { path: '^src/filter/' },
+      to: { path: '^src/(main\\.ts|config|transport|store|repositories|observability)(/|$)' },
+    },
+    {
+      name: 'store-looks-only-down',
+      comment: 'The store implements MLMD semantics; it does not know the transport, the config or the metrics.',
+      severity: 'error',
+      from: { path: '^src/store/' },
+      to: { path: '^src/(main\\.ts|config|transport|observability)(/|$)' },
+    },
+    {
+      name: 'store-sees-only-the-transaction-type',
+      comment: 'The store reaches the database through repositories; of src/database/ it may import only database.ts (Tx, Database).',
+      severity: 'error',
+      from: { path: '^src/store/' },
+      to: { path: '^(src/database|migrations)/', pathNot: '^src/database/database\\.ts$' },
+    },
+    {
+      name: 'store-imports-the-transaction-as-a-type',
+      comment: 'database.ts is imported by the store with `import type`: the store never calls the database layer itself.',
+      severity: 'error',
+      from: { path: '^src/store/' },
+      to: { path: '^src/database/database\\.ts$', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'no-sql-above-repositories',
+      comment: 'Knex is used by the repositories, the filter translation and the database layer only.',
+      severity: 'error',
+      from: { path: '^src/(store|transport|config|observability|main\\.ts)' },
+      to: { path: '^node_modules/knex/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'transport-skips-no-layer',
+      comment: 'The transport talks to the store only.',
+      severity: 'error',
+      from: { path: '^src/transport/' },
+      to: { path: '^(src/(repositories|filter|database)|migrations)/' },
+    },
+    {
+      name: 'observability-is-beside-the-layers',
+      comment: 'Metrics and logs are fed through hooks (DatabaseObserver, interceptors); they import no layer above the database.',
+      severity: 'error',
+      from: { path: '^src/observability/' },
+      to: { path: '^src/(store|repositories|filter|transport)/' },
+    },
+    {
+      name: 'no-circular',
+      comment: 'Import cycles make the layering meaningless.',
+      severity: 'error',
+      from: { path: '^(src|migrations)/' },
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: ['node_modules', '^src/generated/'] },
+    exclude: { path: '\\.d\\.ts$' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js', '.json'] },
+  },
+};
