@@ -48,7 +48,11 @@ export class TransactionRunner {
 
   async run<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const readOnly = options.readOnly === true;
-    const config = readOnly ? READ_ONLY_CONFIG[this.dialect] : undefined;
+    const config = readOnly
+      ? READ_ONLY_CONFIG[this.dialect]
+      : options.readCommitted && this.dialect === 'mysql'
+        ? ({ isolationLevel: 'read committed' } satisfies Knex.TransactionConfig)
+        : undefined;
     for (let attempt = 1; ; attempt++) {
       const started = process.hrtime.bigint();
       const tally = new Map<WrittenEntityKind, number>();

@@ -8,11 +8,11 @@ import { MAX_IDS_PER_STATEMENT, chunked } from './chunked';
  * set of nodes, locking, counting and deleting by id lists. Nothing here decides what is
  * deleted; the store does.
  *
- * Reads of relation rows are locking reads on MySQL/MariaDB (LOCK IN SHARE MODE): under
- * InnoDB's REPEATABLE READ a plain SELECT sees the snapshot of the transaction's first read,
- * while a locking read sees the latest committed rows, which is what a delete must decide on.
- * PostgreSQL's READ COMMITTED reads the latest committed rows per statement anyway; SQLite
- * has one writer at a time.
+ * A real purge runs its batches READ COMMITTED (TransactionOptions.readCommitted), so plain
+ * reads see the latest committed rows at every statement on every backend and take no locks;
+ * only the nodes about to go are locked (lockNodes), record by record. Locking reads of the
+ * relation tables (InnoDB's LOCK IN SHARE MODE, with its gap locks) would make the purge
+ * deadlock with clients inserting new memberships and events of the same pipeline context.
  */
 
 export type PurgeNodeTable = 'Context' | 'Execution' | 'Artifact';
@@ -35,10 +35,6 @@ export interface ParentLink {
   parentContextId: number;
 }
 
-/** `locking` false: a plain read, e.g. a dry run reading one consistent snapshot without blocking writers. */
-function lockedRead(tx: Tx, query: Knex.QueryBuilder, locking: boolean): Knex.QueryBuilder {
-  return locking && tx.dialect === 'mysql' ? query.forShare() : query;
-}
 
 const num = (v: unknown) => Number(v);
 
@@ -47,11 +43,10 @@ async function selectIn<R>(
   ids: readonly number[],
   build: (chunk: number[]) => Knex.QueryBuilder,
   map: (row: Record<string, unknown>) => R,
-  locking: boolean,
 ): Promise<R[]> {
   const out: R[] = [];
   for (const chunk of chunked([...new Set(ids)], MAX_IDS_PER_STATEMENT)) {
-    const rows = (await lockedRead(tx, build(chunk), locking)) as Record<string, unknown>[];
+    const rows = (await build(chunk)) as Record<string, unknown>[];
     for (const row of rows) out.push(map(row));
   }
   return out;
@@ -74,24 +69,22 @@ export async function lockNodes(tx: Tx, table: PurgeNodeTable, ids: readonly num
 }
 
 /** Events with an execution in `executionIds`. */
-export function eventsOfExecutions(tx: Tx, executionIds: readonly number[], locking: boolean): Promise<EventEdge[]> {
+export function eventsOfExecutions(tx: Tx, executionIds: readonly number[]): Promise<EventEdge[]> {
   return selectIn(
     tx,
     executionIds,
     (chunk) => tx.knex.from(tx.table('Event')).select('id', 'artifact_id', 'execution_id').whereIn('execution_id', chunk),
     (r) => ({ id: num(r.id), artifactId: num(r.artifact_id), executionId: num(r.execution_id) }),
-    locking,
   );
 }
 
 /** Events with an artifact in `artifactIds`. */
-export function eventsOfArtifacts(tx: Tx, artifactIds: readonly number[], locking: boolean): Promise<EventEdge[]> {
+export function eventsOfArtifacts(tx: Tx, artifactIds: readonly number[]): Promise<EventEdge[]> {
   return selectIn(
     tx,
     artifactIds,
     (chunk) => tx.knex.from(tx.table('Event')).select('id', 'artifact_id', 'execution_id').whereIn('artifact_id', chunk),
     (r) => ({ id: num(r.id), artifactId: num(r.artifact_id), executionId: num(r.execution_id) }),
-    locking,
   );
 }
 
@@ -103,7 +96,6 @@ export function membershipsOfContexts(
   tx: Tx,
   table: MembershipTable,
   contextIds: readonly number[],
-  locking: boolean,
 ): Promise<MembershipEdge[]> {
   const member = MEMBER_COLUMN[table];
   return selectIn(
@@ -111,7 +103,6 @@ export function membershipsOfContexts(
     contextIds,
     (chunk) => tx.knex.from(tx.table(table)).select('id', 'context_id', member).whereIn('context_id', chunk),
     (r) => ({ id: num(r.id), contextId: num(r.context_id), nodeId: num(r[member]) }),
-    locking,
   );
 }
 
@@ -120,7 +111,6 @@ export function membershipsOfMembers(
   tx: Tx,
   table: MembershipTable,
   nodeIds: readonly number[],
-  locking: boolean,
 ): Promise<MembershipEdge[]> {
   const member = MEMBER_COLUMN[table];
   return selectIn(
@@ -128,32 +118,29 @@ export function membershipsOfMembers(
     nodeIds,
     (chunk) => tx.knex.from(tx.table(table)).select('id', 'context_id', member).whereIn(member, chunk),
     (r) => ({ id: num(r.id), contextId: num(r.context_id), nodeId: num(r[member]) }),
-    locking,
   );
 }
 
 /** ParentContext rows whose child is in `contextIds` (one step up the context tree). */
-export function parentLinksOfChildren(tx: Tx, contextIds: readonly number[], locking: boolean): Promise<ParentLink[]> {
+export function parentLinksOfChildren(tx: Tx, contextIds: readonly number[]): Promise<ParentLink[]> {
   return selectIn(
     tx,
     contextIds,
     (c) => tx.knex.from(tx.table('ParentContext')).select('context_id', 'parent_context_id').whereIn('context_id', c),
     (r) => ({ contextId: num(r.context_id), parentContextId: num(r.parent_context_id) }),
-    locking,
   );
 }
 
 /** ParentContext rows in which a context of `contextIds` is the child or the parent. */
-export async function parentLinksOf(tx: Tx, contextIds: readonly number[], locking: boolean): Promise<ParentLink[]> {
+export async function parentLinksOf(tx: Tx, contextIds: readonly number[]): Promise<ParentLink[]> {
   const map = (r: Record<string, unknown>) => ({ contextId: num(r.context_id), parentContextId: num(r.parent_context_id) });
   const table = tx.table('ParentContext');
-  const asChild = await selectIn(tx, contextIds, (c) => tx.knex.from(table).select('context_id', 'parent_context_id').whereIn('context_id', c), map, locking);
+  const asChild = await selectIn(tx, contextIds, (c) => tx.knex.from(table).select('context_id', 'parent_context_id').whereIn('context_id', c), map);
   const asParent = await selectIn(
     tx,
     contextIds,
     (c) => tx.knex.from(table).select('context_id', 'parent_context_id').whereIn('parent_context_id', c),
     map,
-    locking,
   );
   const seen = new Map<string, ParentLink>();
   for (const link of [...asChild, ...asParent]) seen.set(`${link.contextId}/${link.parentContextId}`, link);

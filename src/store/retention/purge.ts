@@ -104,7 +104,7 @@ export class Purger {
       }
       if (hooks.signal?.aborted) throw aborted(`${RPC_NAME[request.kind]} stopped after ${batches} batches: the server is shutting down; run it again to finish`);
       const started = process.hrtime.bigint();
-      const done = await this.db.transaction((tx) => runBatch(tx, request, chunk));
+      const done = await this.db.transaction((tx) => runBatch(tx, request, chunk), { readCommitted: true });
       if (!done) return finish(true);
       batches += 1;
       const ends = cutEventEnds(done.plan);
@@ -158,7 +158,7 @@ async function refuseMatchAll(tx: Tx, request: PurgeRequest): Promise<void> {
 
 async function dryRun(tx: Tx, request: PurgeRequest): Promise<PurgeResult> {
   const chosen = await chosenNodeIds(tx, chosenQuery(tx, request));
-  const plan = await planPurge(tx, request.kind, chosen, false);
+  const plan = await planPurge(tx, request.kind, chosen);
   const samples: PurgeSamples = { contexts: [], executions: [], artifacts: [] };
   addSamples(samples, plan);
   return { dryRun: true, counts: await countPlan(tx, plan), samples, batches: 0, complete: true };
@@ -181,11 +181,11 @@ interface BatchOutcome {
 async function runBatch(tx: Tx, request: PurgeRequest, chunk: number): Promise<BatchOutcome | undefined> {
   let chosen = await chosenNodeIds(tx, chosenQuery(tx, request), chunk);
   if (chosen.length === 0) return undefined;
-  let plan = await planPurge(tx, request.kind, chosen, true);
+  let plan = await planPurge(tx, request.kind, chosen);
   let shrunk = false;
   while (plannedNodes(plan) > request.batchSize && chosen.length > 1) {
     chosen = chosen.slice(0, Math.max(1, Math.floor((chosen.length * request.batchSize) / plannedNodes(plan))));
-    plan = await planPurge(tx, request.kind, chosen, true);
+    plan = await planPurge(tx, request.kind, chosen);
     shrunk = true;
   }
   // Start the next batch at the size that fitted (graphs of neighbouring runs are alike);
@@ -209,13 +209,13 @@ async function runBatch(tx: Tx, request: PurgeRequest, chunk: number): Promise<B
 
 async function namesDeletedNode(tx: Tx, plan: PurgePlan): Promise<boolean> {
   return (
-    (await eventsOfExecutions(tx, plan.executions, true)).length > 0 ||
-    (await eventsOfArtifacts(tx, plan.artifacts, true)).length > 0 ||
-    (await membershipsOfMembers(tx, 'Association', plan.executions, true)).length > 0 ||
-    (await membershipsOfMembers(tx, 'Attribution', plan.artifacts, true)).length > 0 ||
-    (await membershipsOfContexts(tx, 'Association', plan.contexts, true)).length > 0 ||
-    (await membershipsOfContexts(tx, 'Attribution', plan.contexts, true)).length > 0 ||
-    (await parentLinksOf(tx, plan.contexts, true)).length > 0
+    (await eventsOfExecutions(tx, plan.executions)).length > 0 ||
+    (await eventsOfArtifacts(tx, plan.artifacts)).length > 0 ||
+    (await membershipsOfMembers(tx, 'Association', plan.executions)).length > 0 ||
+    (await membershipsOfMembers(tx, 'Attribution', plan.artifacts)).length > 0 ||
+    (await membershipsOfContexts(tx, 'Association', plan.contexts)).length > 0 ||
+    (await membershipsOfContexts(tx, 'Attribution', plan.contexts)).length > 0 ||
+    (await parentLinksOf(tx, plan.contexts)).length > 0
   );
 }
 

@@ -99,21 +99,20 @@ const idsOf = (edges: Iterable<{ id: number }>) => sorted(new Set([...edges].map
  * it. (What stays order-dependent: a node belonging to two chosen contexts and to a
  * surviving context that is an ancestor of only the one purged first. Purged together, the
  * node goes; batched, it stays. Kubeflow writes no such shape.)
- *
- * `locking` makes the relation reads locking reads (real runs; see purge_repository.ts).
+
  */
-export async function planPurge(tx: Tx, kind: PurgeKind, chosen: readonly number[], locking: boolean): Promise<PurgePlan> {
+export async function planPurge(tx: Tx, kind: PurgeKind, chosen: readonly number[]): Promise<PurgePlan> {
   if (kind === 'execution') {
-    const events = await eventsOfExecutions(tx, chosen, locking);
-    const associations = await membershipsOfMembers(tx, 'Association', chosen, locking);
+    const events = await eventsOfExecutions(tx, chosen);
+    const associations = await membershipsOfMembers(tx, 'Association', chosen);
     return { ...emptyPlan(), executions: sorted(chosen), events, associationIds: idsOf(associations) };
   }
   if (kind === 'artifact') {
-    const events = await eventsOfArtifacts(tx, chosen, locking);
-    const attributions = await membershipsOfMembers(tx, 'Attribution', chosen, locking);
+    const events = await eventsOfArtifacts(tx, chosen);
+    const attributions = await membershipsOfMembers(tx, 'Attribution', chosen);
     return { ...emptyPlan(), artifacts: sorted(chosen), events, attributionIds: idsOf(attributions) };
   }
-  return planContextPurge(tx, chosen, locking);
+  return planContextPurge(tx, chosen);
 }
 
 function emptyPlan(): PurgePlan {
@@ -124,11 +123,11 @@ function emptyPlan(): PurgePlan {
 const MAX_ANCESTOR_DEPTH = 64;
 
 /** Per chosen context, the ids of its ancestors. */
-async function ancestorsOf(tx: Tx, chosen: readonly number[], locking: boolean): Promise<Map<number, Set<number>>> {
+async function ancestorsOf(tx: Tx, chosen: readonly number[]): Promise<Map<number, Set<number>>> {
   const parents = new Map<number, number[]>();
   let frontier = [...new Set(chosen)];
   for (let depth = 0; depth < MAX_ANCESTOR_DEPTH && frontier.length > 0; depth++) {
-    const links = await parentLinksOfChildren(tx, frontier, locking);
+    const links = await parentLinksOfChildren(tx, frontier);
     for (const id of frontier) parents.set(id, []);
     for (const l of links) parents.get(l.contextId)!.push(l.parentContextId);
     frontier = [...new Set(links.map((l) => l.parentContextId))].filter((id) => !parents.has(id));
@@ -176,24 +175,24 @@ function pushTo(map: Map<number, number[]>, key: number, values: readonly number
   map.set(key, [...(map.get(key) ?? []), ...values]);
 }
 
-async function planContextPurge(tx: Tx, chosen: readonly number[], locking: boolean): Promise<PurgePlan> {
+async function planContextPurge(tx: Tx, chosen: readonly number[]): Promise<PurgePlan> {
   const going = new Set(chosen);
-  const ancestors = await ancestorsOf(tx, chosen, locking);
+  const ancestors = await ancestorsOf(tx, chosen);
 
   // Executions: members of a chosen context, held by no surviving context.
-  const associationsOfChosen = await membershipsOfContexts(tx, 'Association', chosen, locking);
+  const associationsOfChosen = await membershipsOfContexts(tx, 'Association', chosen);
   const candidateExecutions = [...new Set(associationsOfChosen.map((a) => a.nodeId))];
-  const associationsOfCandidates = await membershipsOfMembers(tx, 'Association', candidateExecutions, locking);
+  const associationsOfCandidates = await membershipsOfMembers(tx, 'Association', candidateExecutions);
   const keptExecutions = heldBySurvivors(associationsOfCandidates, going, ancestors);
   const executions = new Set(candidateExecutions.filter((id) => !keptExecutions.has(id)));
 
   // Artifacts: attributed to a chosen context or touching a going execution, and held by
   // nothing that survives.
-  const attributionsOfChosen = await membershipsOfContexts(tx, 'Attribution', chosen, locking);
-  const eventsOfGoingExecutions = await eventsOfExecutions(tx, [...executions], locking);
+  const attributionsOfChosen = await membershipsOfContexts(tx, 'Attribution', chosen);
+  const eventsOfGoingExecutions = await eventsOfExecutions(tx, [...executions]);
   const candidateArtifacts = [...new Set([...attributionsOfChosen.map((a) => a.nodeId), ...eventsOfGoingExecutions.map((e) => e.artifactId)])];
-  const attributionsOfCandidates = await membershipsOfMembers(tx, 'Attribution', candidateArtifacts, locking);
-  const eventsOfCandidates = await eventsOfArtifacts(tx, candidateArtifacts, locking);
+  const attributionsOfCandidates = await membershipsOfMembers(tx, 'Attribution', candidateArtifacts);
+  const eventsOfCandidates = await eventsOfArtifacts(tx, candidateArtifacts);
   const goingContextsOfExecution = new Map<number, number[]>();
   for (const a of associationsOfCandidates) if (going.has(a.contextId)) pushTo(goingContextsOfExecution, a.nodeId, [a.contextId]);
   const relatedContexts = new Map<number, number[]>();
@@ -217,7 +216,7 @@ async function planContextPurge(tx: Tx, chosen: readonly number[], locking: bool
     events: [...events.values()],
     attributionIds: idsOf(attributions),
     associationIds: idsOf(associations),
-    parentLinks: await parentLinksOf(tx, chosen, locking),
+    parentLinks: await parentLinksOf(tx, chosen),
   };
 }
 
