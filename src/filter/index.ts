@@ -1,18 +1,20 @@
 import type { Knex } from 'knex';
 import type { Tx } from '../database/database';
-import { NODE_TABLE } from '../database/tables';
 import type { NodeKind, ResolvedFilter } from './ast';
 import { parseFilter } from './parser';
 import { resolveFilter } from './resolver';
 import { buildFilteredIdsQuery, planJoins } from './sql_translation';
 
+export { buildFilteredIdsQuery };
+
 /**
  * The filter_query language (contract §10): the one entry point for the list RPCs and lineage.
+ * It compiles filters into Knex subqueries; the repositories run them (node_page_repository,
+ * node_match_repository).
  *
  *   compileFilter(kind, text)          parse + validate; MlmdError INVALID_ARGUMENT on any problem
  *   filteredIdsQuery(tx, kind, text)   Knex subquery `SELECT DISTINCT f.id ...` of matching ids
  *   filterRestriction(tx, kind, text)  narrows a listing whose node table is aliased `n`
- *   matchingNodeIds(tx, kind, text, …) ids, ascending, optionally among candidates / limited
  *
  * An absent or empty filter means "no filter" (upstream only applies a non-empty one); a filter
  * of only blanks is a syntax error, as upstream.
@@ -49,36 +51,4 @@ export function filterRestriction(
   return (query) => {
     query.whereIn('n.id', ids);
   };
-}
-
-/** Candidate lists are split so bound parameters stay far below every backend's limit. */
-const CANDIDATES_PER_STATEMENT = 5000;
-
-/**
- * Ids of matching nodes in ascending order; with `candidates`, only among those; with `limit`,
- * the lowest that many. An empty filter matches every node (or every candidate).
- */
-export async function matchingNodeIds(
-  tx: Tx,
-  kind: NodeKind,
-  text: string | undefined,
-  options: { candidates?: readonly number[]; limit?: number } = {},
-): Promise<number[]> {
-  const compiled = hasFilter(text) ? compileFilter(kind, text) : undefined;
-  const table = tx.table(NODE_TABLE[kind]);
-  const run = async (chunk?: readonly number[]): Promise<number[]> => {
-    const query = compiled ? buildFilteredIdsQuery(tx, compiled) : tx.knex.from({ f: table }).select('f.id');
-    if (chunk) query.whereIn('f.id', chunk as number[]);
-    const outer = tx.knex.from(query.as('m')).select('m.id').orderBy('m.id', 'asc');
-    if (options.limit !== undefined) outer.limit(options.limit);
-    return ((await outer) as { id: number | string }[]).map((r) => Number(r.id));
-  };
-  if (!options.candidates) return run();
-  const unique = [...new Set(options.candidates)];
-  const found: number[] = [];
-  for (let i = 0; i < unique.length; i += CANDIDATES_PER_STATEMENT) {
-    found.push(...(await run(unique.slice(i, i + CANDIDATES_PER_STATEMENT))));
-  }
-  found.sort((a, b) => a - b);
-  return options.limit !== undefined ? found.slice(0, options.limit) : found;
 }

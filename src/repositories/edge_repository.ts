@@ -69,6 +69,12 @@ export async function memberIdsOfContext(tx: Tx, edge: MembershipEdge, contextId
   return rows.map((r) => Number(r[column]));
 }
 
+/** Whether a context has any artifact (Attribution) or execution (Association): one probe. */
+export async function contextHasMembers(tx: Tx, edge: MembershipEdge, contextId: number): Promise<boolean> {
+  const anyMember = await tx.knex.from(tx.table(edge)).select(MEMBER_COLUMN[edge]).where('context_id', contextId).first();
+  return anyMember !== undefined;
+}
+
 /** A subquery of a context's member ids, for restricting a paged node listing. */
 export function memberIdsOfContextQuery(tx: Tx, edge: MembershipEdge, contextId: number): Knex.QueryBuilder {
   return tx.knex.from(tx.table(edge)).select(MEMBER_COLUMN[edge]).where('context_id', contextId);

@@ -133,3 +133,52 @@ export const loadContexts = (tx: Tx, ids: readonly number[]): Promise<Context[]>
 export function rowIdOf(id: bigint): number | null {
   return id >= 1n && id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : null;
 }
+
+/** Every node of `kind`, ascending id, hydrated. */
+export async function allNodes<K extends NodeKind>(tx: Tx, kind: K): Promise<NodeMessages[K][]> {
+  const rows = (await selectNodeRows(tx, kind).orderBy('n.id')) as NodeRow[];
+  return hydrateNodes(tx, kind, rows);
+}
+
+/** Every node of one type, ascending id, hydrated. */
+export async function nodesOfType<K extends NodeKind>(tx: Tx, kind: K, typeId: number): Promise<NodeMessages[K][]> {
+  const rows = (await selectNodeRows(tx, kind).where('n.type_id', typeId).orderBy('n.id')) as NodeRow[];
+  return hydrateNodes(tx, kind, rows);
+}
+
+/** Whether any node of `kind` has the type (one indexed probe). */
+export async function typeHasNodes(tx: Tx, kind: NodeKind, typeId: number): Promise<boolean> {
+  const any = await tx.knex(tx.table(nodeTables(kind).node)).select('id').where('type_id', typeId).limit(1);
+  return any.length > 0;
+}
+
+/** The node of one type with this name (at most one: (type_id, name) is unique), hydrated. */
+export async function nodeOfTypeNamed<K extends NodeKind>(tx: Tx, kind: K, typeId: number, name: string): Promise<NodeMessages[K] | undefined> {
+  const rows = (await selectNodeRows(tx, kind).where('n.type_id', typeId).andWhere('n.name', name)) as NodeRow[];
+  const [node] = await hydrateNodes(tx, kind, rows);
+  return node;
+}
+
+/** Nodes holding any of the (distinct) external ids, ascending id, hydrated. */
+export async function nodesWithExternalIdsHydrated<K extends NodeKind>(tx: Tx, kind: K, externalIds: readonly string[]): Promise<NodeMessages[K][]> {
+  const rows: NodeRow[] = [];
+  for (const batch of chunked(externalIds)) {
+    rows.push(...((await selectNodeRows(tx, kind).whereIn('n.external_id', batch)) as NodeRow[]));
+  }
+  rows.sort((a, b) => Number(a.id) - Number(b.id));
+  return hydrateNodes(tx, kind, rows);
+}
+
+/** Artifacts whose uri is one of the (distinct) `uris`, in the order `order` gives their rows, hydrated. */
+export async function artifactsWithUris(
+  tx: Tx,
+  uris: readonly string[],
+  order: (a: { uri: string; id: number }, b: { uri: string; id: number }) => number,
+): Promise<Artifact[]> {
+  const rows: NodeRow[] = [];
+  for (const batch of chunked(uris)) {
+    rows.push(...((await selectNodeRows(tx, 'artifact').whereIn('n.uri', batch).orderBy('n.id')) as NodeRow[]));
+  }
+  rows.sort((a, b) => order({ uri: a.uri ?? '', id: Number(a.id) }, { uri: b.uri ?? '', id: Number(b.id) }));
+  return hydrateNodes(tx, 'artifact', rows);
+}

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Tx } from '../database/database';
 import type { TableName } from '../database/tables';
+import { buildFilteredIdsQuery, compileFilter } from '../filter';
 import { MAX_IDS_PER_STATEMENT, chunked } from './chunked';
 
 /**
@@ -166,19 +167,33 @@ export async function deleteWhereIn(tx: Tx, table: TableName, column: string, id
   return total;
 }
 
-/**
- * Ids of the nodes in `chosen` (a subquery of ids, e.g. from the filter module), lowest
- * first, at most `limit` of them (all without a limit).
- */
-export async function chosenNodeIds(tx: Tx, chosen: Knex.QueryBuilder, limit?: number): Promise<number[]> {
-  const query = tx.knex.from(chosen.as('chosen')).select('chosen.id').orderBy('chosen.id', 'asc');
+/** Which nodes a purge chooses: those of `kind` matching `filterQuery` and not `keepFilterQuery`. */
+export interface PurgeChoice {
+  kind: 'context' | 'execution' | 'artifact';
+  filterQuery: string;
+  keepFilterQuery?: string;
+}
+
+const NODE_TABLE_OF = { context: 'Context', execution: 'Execution', artifact: 'Artifact' } as const;
+
+/** The chosen ids as a subquery (filters compiled by the filter module; bad text is INVALID_ARGUMENT). */
+function chosenQuery(tx: Tx, choice: PurgeChoice): Knex.QueryBuilder {
+  const include = buildFilteredIdsQuery(tx, compileFilter(choice.kind, choice.filterQuery));
+  if (!choice.keepFilterQuery) return include;
+  const keep = buildFilteredIdsQuery(tx, compileFilter(choice.kind, choice.keepFilterQuery));
+  return tx.knex.from({ k: tx.table(NODE_TABLE_OF[choice.kind]) }).select('k.id').whereIn('k.id', include).whereNotIn('k.id', keep);
+}
+
+/** The chosen ids, lowest first, at most `limit` of them (all without a limit). */
+export async function chosenNodeIds(tx: Tx, choice: PurgeChoice, limit?: number): Promise<number[]> {
+  const query = tx.knex.from(chosenQuery(tx, choice).as('chosen')).select('chosen.id').orderBy('chosen.id', 'asc');
   if (limit !== undefined) query.limit(limit);
   return ((await query) as { id: unknown }[]).map((r) => num(r.id));
 }
 
-/** How many ids `chosen` yields. */
-export async function countChosen(tx: Tx, chosen: Knex.QueryBuilder): Promise<number> {
-  const [row] = (await tx.knex.from(chosen.as('chosen')).count({ n: '*' })) as { n: unknown }[];
+/** How many nodes the choice picks. */
+export async function countChosen(tx: Tx, choice: PurgeChoice): Promise<number> {
+  const [row] = (await tx.knex.from(chosenQuery(tx, choice).as('chosen')).count({ n: '*' })) as { n: unknown }[];
   return num(row.n);
 }
 
@@ -186,9 +201,4 @@ export async function countChosen(tx: Tx, chosen: Knex.QueryBuilder): Promise<nu
 export async function countNodes(tx: Tx, table: PurgeNodeTable): Promise<number> {
   const [row] = (await tx.knex.from(tx.table(table)).count({ n: '*' })) as { n: unknown }[];
   return num(row.n);
-}
-
-/** `include` minus `exclude` (both subqueries of ids). */
-export function idsExcept(tx: Tx, table: PurgeNodeTable, include: Knex.QueryBuilder, exclude: Knex.QueryBuilder): Knex.QueryBuilder {
-  return tx.knex.from({ k: tx.table(table) }).select('k.id').whereIn('k.id', include).whereNotIn('k.id', exclude);
 }

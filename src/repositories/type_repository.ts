@@ -1,7 +1,7 @@
 import type { Tx } from '../database/database';
 import { multiRowInsert } from '../database/multi_row_insert';
 import { SIMPLE_TYPES, TypeKind } from '../database/schema/simple_types';
-import type { PropertyType } from '../generated/ml_metadata/proto/metadata_store';
+import type { ArtifactType, PropertyType } from '../generated/ml_metadata/proto/metadata_store';
 import { chunked } from './chunked';
 
 /** Type kinds and the built-in simple types, as the `Type` table stores them. */
@@ -258,4 +258,41 @@ export async function updateTypeExternalIds(tx: Tx, updates: readonly { id: numb
       )
       .update({ external_id: tx.knex.raw(`CASE ?? ${cases} END`, ['id', ...bindings]) });
   }
+}
+
+/**
+ * The artifact types among `typeIds`, in that order (unknown ids skipped), as
+ * GetArtifactsByID's populate_artifact_types returns them: id, name, properties, and
+ * version/description/external_id when stored; never base_type (contract §2.6). Two
+ * statements per chunk of ids.
+ */
+export async function artifactTypesOf(tx: Tx, typeIds: readonly number[]): Promise<ArtifactType[]> {
+  if (typeIds.length === 0) return [];
+  const types = new Map<number, ArtifactType>();
+  for (const batch of chunked(typeIds)) {
+    const rows = (await tx
+      .knex(tx.table('Type'))
+      .select('id', 'name', 'version', 'description', 'external_id')
+      .whereIn('id', batch)
+      .andWhere('type_kind', TypeKind.ARTIFACT)) as Omit<TypeRow, 'type_kind' | 'input_type' | 'output_type'>[];
+    for (const r of rows) {
+      const type: ArtifactType = { id: BigInt(r.id), name: r.name, properties: {} };
+      if (r.version !== null) type.version = r.version;
+      if (r.description !== null) type.description = r.description;
+      if (r.external_id !== null) type.externalId = r.external_id;
+      types.set(Number(r.id), type);
+    }
+  }
+  for (const batch of chunked([...types.keys()])) {
+    const props = (await tx.knex(tx.table('TypeProperty')).select('type_id', 'name', 'data_type').whereIn('type_id', batch)) as {
+      type_id: number | string;
+      name: string;
+      data_type: number | string | null;
+    }[];
+    for (const p of props) {
+      const type = types.get(Number(p.type_id));
+      if (type && p.data_type !== null) type.properties![p.name] = Number(p.data_type);
+    }
+  }
+  return typeIds.filter((id) => types.has(id)).map((id) => types.get(id)!);
 }

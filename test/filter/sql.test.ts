@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/database';
 import type { NodeKind } from '../../src/filter/ast';
-import { compileFilter, filterRestriction, matchingNodeIds } from '../../src/filter';
+import { compileFilter } from '../../src/filter';
+import { matchingNodeIds } from '../../src/repositories/node_match_repository';
 import { MlmdError, StatusCode } from '../../src/errors';
 import { listNodeIdPage } from '../../src/store/paging/list_node_page';
 import { describeEachBackend } from '../support/backends';
@@ -90,9 +91,7 @@ describeEachBackend('filter_query through SQL', (backend) => {
 
   it('narrows a paged listing through filterRestriction', async () => {
     const page = await db.transaction((tx) =>
-      listNodeIdPage(tx, 'Artifact', { maxResultSize: 2, filterQuery: 'state IN (LIVE, DELETED, MARKED_FOR_DELETION)' }, [
-        filterRestriction(tx, 'artifact', 'state IN (LIVE, DELETED, MARKED_FOR_DELETION)')!,
-      ]),
+      listNodeIdPage(tx, 'Artifact', { maxResultSize: 2, filterQuery: 'state IN (LIVE, DELETED, MARKED_FOR_DELETION)' }),
     );
     expect(page.ids).toEqual([1, 4]);
     expect(page.nextPageToken).toBeTruthy();

@@ -1,8 +1,9 @@
 import type { ListOperationOptions } from '../../generated/ml_metadata/proto/metadata_store';
 import type { Tx } from '../../database/database';
-import { MEMBER_COLUMN, memberIdsOfContext, memberIdsOfContextQuery, type MembershipEdge } from '../../repositories/edge_repository';
+import { contextHasMembers, memberIdsOfContext, type MembershipEdge } from '../../repositories/edge_repository';
 import { storedIdOf } from '../../repositories/node_existence';
 import { loadArtifacts, loadExecutions } from '../../repositories/node_repository';
+import { everythingOrOnePage } from '../paging/everything_or_one_page';
 import { listNodeIdPage } from '../paging/list_node_page';
 import type { RpcImpl } from '../rpc';
 
@@ -26,15 +27,14 @@ async function memberIdPage(
 ): Promise<MemberIdPage> {
   const context = storedIdOf(contextId ?? 0n);
   if (context === null) return { ids: [] };
-  if (options === undefined) return { ids: await memberIdsOfContext(tx, edge, context) };
-
-  const anyMember = await tx.knex.from(tx.table(edge)).select(MEMBER_COLUMN[edge]).where('context_id', context).first();
-  if (anyMember === undefined) return { ids: [] };
-  // Paging and filtering belong to the shared listing; this module only supplies the
-  // candidate restriction; listNodeIdPage applies filter_query as well.
-  return listNodeIdPage(tx, edge === 'Attribution' ? 'Artifact' : 'Execution', options, [
-    (query) => query.whereIn('n.id', memberIdsOfContextQuery(tx, edge, context)),
-  ]);
+  return everythingOrOnePage<MemberIdPage>(options, {
+    everything: async () => ({ ids: await memberIdsOfContext(tx, edge, context) }),
+    page: async (options) => {
+      if (!(await contextHasMembers(tx, edge, context))) return { ids: [] };
+      // Paging and filtering belong to the shared listing; this module only names the candidates.
+      return listNodeIdPage(tx, edge === 'Attribution' ? 'Artifact' : 'Execution', options, { memberOf: { edge, contextId: context } });
+    },
+  });
 }
 
 export const getArtifactsByContext: RpcImpl<'getArtifactsByContext'> = async (tx, request) => {

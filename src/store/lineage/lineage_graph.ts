@@ -10,7 +10,7 @@ import { eventsTouching, type EventEdgeRow } from '../../repositories/lineage_re
 import { invalidArgument, notFound } from '../../errors';
 import { maxNodeSize as maxNodeSizeOf } from '../../proto/defaults';
 import { SIMPLE_TYPES } from '../../repositories/type_repository';
-import { matchingNodeIds } from '../../filter';
+import { matchingNodeIds } from '../../repositories/node_match_repository';
 import { loadArtifacts, loadExecutions } from '../../repositories/node_repository';
 import { listNodeIdPage } from '../paging/list_node_page';
 import { ARTIFACT_TYPES, CONTEXT_TYPES, EXECUTION_TYPES } from '../types/type_kind_spec';

@@ -11,7 +11,7 @@ import type { Tx } from '../../database/database';
 import { associationsOf, attributionsOf, eventsTouching, type EventEdgeRow } from '../../repositories/lineage_repository';
 import { includeEndingNodes } from '../../proto/defaults';
 import { invalidArgument, notFound } from '../../errors';
-import { matchingNodeIds } from '../../filter';
+import { matchingNodeIds } from '../../repositories/node_match_repository';
 import type { NodeKind } from '../../repositories/node_kind';
 import { ARTIFACT_TYPES, CONTEXT_TYPES, EXECUTION_TYPES } from '../types/type_kind_spec';
 import { followsEvent, isDirected } from './event_direction';

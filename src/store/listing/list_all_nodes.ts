@@ -1,7 +1,8 @@
 import type { Tx } from '../../database/database';
 import type { ListOperationOptions } from '../../generated/ml_metadata/proto/metadata_store';
-import { hydrateNodes, loadNodes, selectNodeRows, type NodeMessages, type NodeRow } from '../../repositories/node_repository';
+import { allNodes, loadNodes, type NodeMessages } from '../../repositories/node_repository';
 import { nodeTables, type NodeKind } from '../../repositories/node_kind';
+import { everythingOrOnePage } from '../paging/everything_or_one_page';
 import { listNodeIdPage } from '../paging/list_node_page';
 import { read, type RpcTable } from '../rpc';
 
@@ -15,12 +16,13 @@ async function listAll<K extends NodeKind>(
   kind: K,
   options: ListOperationOptions | undefined,
 ): Promise<{ nodes: NodeMessages[K][]; nextPageToken?: string }> {
-  if (options === undefined) {
-    const rows = (await selectNodeRows(tx, kind).orderBy('n.id')) as NodeRow[];
-    return { nodes: await hydrateNodes(tx, kind, rows) };
-  }
-  const page = await listNodeIdPage(tx, nodeTables(kind).node, options);
-  return { nodes: await loadNodes(tx, kind, page.ids), nextPageToken: page.nextPageToken };
+  return everythingOrOnePage<{ nodes: NodeMessages[K][]; nextPageToken?: string }>(options, {
+    everything: async () => ({ nodes: await allNodes(tx, kind) }),
+    page: async (options) => {
+      const page = await listNodeIdPage(tx, nodeTables(kind).node, options);
+      return { nodes: await loadNodes(tx, kind, page.ids), nextPageToken: page.nextPageToken };
+    },
+  });
 }
 
 export const listAllRpcs: RpcTable = {

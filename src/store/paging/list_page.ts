@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import {
   ListOperationOptions_OrderByField_Field as OrderField,
   type ListOperationNextPageToken,
@@ -6,12 +5,13 @@ import {
 } from '../../generated/ml_metadata/proto/metadata_store';
 import { listOptionsWithDefaults, orderByWithDefaults } from '../../proto/defaults';
 import { invalidArgument } from '../../errors';
+import type { KeysetPosition, NodePageQuery, PageOrderColumn, PageRow } from '../../repositories/node_page_repository';
 import { decodePageToken, encodePageToken, optionsForToken } from './page_token';
 
 /** Upstream reads at most this many rows per page plus one to see whether more exist. */
 export const MAX_PAGE_SIZE = 100;
 
-const ORDER_COLUMNS: Record<number, string> = {
+const ORDER_COLUMNS: Record<number, PageOrderColumn> = {
   [OrderField.CREATE_TIME]: 'create_time_since_epoch',
   [OrderField.LAST_UPDATE_TIME]: 'last_update_time_since_epoch',
   [OrderField.ID]: 'id',
@@ -64,46 +64,23 @@ export function pageRequestFrom(options: ListOperationOptions): PageRequest {
   return request;
 }
 
-export interface PageRow {
-  id: number;
-  create_time_since_epoch: number;
-  last_update_time_since_epoch: number;
+/**
+ * The statement's side of a page: order, the keyset position read from the token, and how
+ * many rows to read (one more than the page, to tell whether another exists).
+ */
+export function pageQueryOf(page: PageRequest): NodePageQuery {
+  return { order: ORDER_COLUMNS[page.field], ascending: page.ascending, limit: page.pageSize + 1, after: keysetOf(page) };
 }
 
-/**
- * Applies order, keyset position and limit to `query`, a select over one node table aliased
- * so that `id` and the time columns are addressable. Keyset rather than OFFSET: page 1,000
- * costs what page 1 costs.
- */
-export function applyPage(query: Knex.QueryBuilder, page: PageRequest, column: (name: string) => string): Knex.QueryBuilder {
-  const direction = page.ascending ? 'asc' : 'desc';
-  const cmp = page.ascending ? '>' : '<';
-  const id = column('id');
-  const orderColumn = column(ORDER_COLUMNS[page.field]);
+function keysetOf(page: PageRequest): KeysetPosition | undefined {
   const token = page.after;
-  if (token) {
-    if (page.field === OrderField.ID) {
-      query.where(id, cmp, String(token.fieldOffset ?? token.idOffset ?? 0n));
-    } else if (page.field === OrderField.CREATE_TIME) {
-      const t = String(token.fieldOffset ?? 0n);
-      const lastId = String(token.idOffset ?? 0n);
-      // Proper keyset on (time, id); upstream's "time >= T AND id > I" agrees whenever ids and
-      // times grow together, which server-assigned values always do.
-      query.where((w) => w.where(orderColumn, cmp, t).orWhere((x) => x.where(orderColumn, t).andWhere(id, cmp, lastId)));
-    } else {
-      const t = String(token.fieldOffset ?? 0n);
-      const listed = (token.listedIds ?? []).map((v) => Number(v));
-      // listed_ids are the page's trailing ids sharing its last update time; within a tie the
-      // order is by id, so everything at that time past the last listed id comes next.
-      const boundary = page.ascending ? Math.max(...listed) : Math.min(...listed);
-      query.where((w) =>
-        w.where(orderColumn, cmp, t).orWhere((x) => x.where(orderColumn, t).andWhere(id, cmp, boundary).whereNotIn(id, listed)),
-      );
-    }
-  }
-  query.orderBy(orderColumn, direction);
-  if (page.field !== OrderField.ID) query.orderBy(id, direction);
-  return query.limit(page.pageSize + 1);
+  if (!token) return undefined;
+  if (page.field === OrderField.ID) return { kind: 'id', afterId: String(token.fieldOffset ?? token.idOffset ?? 0n) };
+  const time = String(token.fieldOffset ?? 0n);
+  if (page.field === OrderField.CREATE_TIME) return { kind: 'time_and_id', time, lastId: String(token.idOffset ?? 0n) };
+  // listed_ids are the page's trailing ids sharing its last update time.
+  const listed = (token.listedIds ?? []).map((v) => Number(v));
+  return { kind: 'time_and_listed', time, boundary: page.ascending ? Math.max(...listed) : Math.min(...listed), listed };
 }
 
 /** Splits the over-fetched rows into the page and, when more exist, the token for the next. */

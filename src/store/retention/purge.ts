@@ -1,13 +1,11 @@
-import type { Knex } from 'knex';
 import type { Database, Tx } from '../../database/database';
-import { compileFilter, filteredIdsQuery } from '../../filter';
+import { compileFilter } from '../../filter';
 import {
   chosenNodeIds,
   countChosen,
   countNodes,
   eventsOfArtifacts,
   eventsOfExecutions,
-  idsExcept,
   lockNodes,
   membershipsOfContexts,
   membershipsOfMembers,
@@ -99,7 +97,7 @@ export class Purger {
     };
     for (;;) {
       if (request.maxBatches > 0 && batches >= request.maxBatches) {
-        const left = await this.db.transaction(async (tx) => (await chosenNodeIds(tx, chosenQuery(tx, request), 1)).length, { readOnly: true });
+        const left = await this.db.transaction(async (tx) => (await chosenNodeIds(tx, request, 1)).length, { readOnly: true });
         return finish(left === 0);
       }
       if (hooks.signal?.aborted) throw aborted(`${RPC_NAME[request.kind]} stopped after ${batches} batches: the server is shutting down; run it again to finish`);
@@ -135,19 +133,12 @@ export function validatePurgeRequest(request: PurgeRequest): void {
   }
 }
 
-/** The chosen ids: matching filter_query and not keep_filter_query. */
-function chosenQuery(tx: Tx, request: PurgeRequest): Knex.QueryBuilder {
-  const include = filteredIdsQuery(tx, request.kind, request.filterQuery)!;
-  const keep = request.keepFilterQuery ? filteredIdsQuery(tx, request.kind, request.keepFilterQuery) : undefined;
-  return keep ? idsExcept(tx, NODE_TABLE[request.kind], include, keep) : include;
-}
-
 /** A request that would delete every node of its kind needs allow_match_all. */
 async function refuseMatchAll(tx: Tx, request: PurgeRequest): Promise<void> {
   if (request.allowMatchAll) return;
   const total = await countNodes(tx, NODE_TABLE[request.kind]);
   if (total === 0) return;
-  const chosen = await countChosen(tx, chosenQuery(tx, request));
+  const chosen = await countChosen(tx, request);
   if (chosen === total) {
     throw failedPrecondition(
       `${RPC_NAME[request.kind]}: the filter matches all ${total} ${NODE_TABLE[request.kind].toLowerCase()}s; ` +
@@ -157,7 +148,7 @@ async function refuseMatchAll(tx: Tx, request: PurgeRequest): Promise<void> {
 }
 
 async function dryRun(tx: Tx, request: PurgeRequest): Promise<PurgeResult> {
-  const chosen = await chosenNodeIds(tx, chosenQuery(tx, request));
+  const chosen = await chosenNodeIds(tx, request);
   const plan = await planPurge(tx, request.kind, chosen);
   const samples: PurgeSamples = { contexts: [], executions: [], artifacts: [] };
   addSamples(samples, plan);
@@ -179,7 +170,7 @@ interface BatchOutcome {
  * written since the plan was read): if one does, the batch rolls back and runs again.
  */
 async function runBatch(tx: Tx, request: PurgeRequest, chunk: number): Promise<BatchOutcome | undefined> {
-  let chosen = await chosenNodeIds(tx, chosenQuery(tx, request), chunk);
+  let chosen = await chosenNodeIds(tx, request, chunk);
   if (chosen.length === 0) return undefined;
   let plan = await planPurge(tx, request.kind, chosen);
   let shrunk = false;
