@@ -4,17 +4,21 @@ import { joinCluster } from './cluster/worker_link';
 import { ConfigError, EXIT_USAGE, loadServerSettings, type ServerSettings } from './config';
 import type { Database } from './database';
 import { openWhenReachable } from './database/open_when_reachable';
-import { MetadataStoreServiceService } from './generated/ml_metadata/proto/metadata_store_service';
 import { knexPoolStats } from './observability/database_metrics';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
+import { RetentionMetrics } from './observability/retention_metrics';
 import { startMetricsServer, type MetricsServerHandle } from './observability/metrics_server';
 import { logDatabaseTarget, logListening, logSchemaVersion } from './observability/startup_log';
 import { unavailable } from './errors';
 import { MetadataStore } from './store/metadata_store';
+import { Purger } from './store/retention/purge';
+import { RETENTION_LOCK_NAME, RetentionScheduler } from './store/retention/retention_scheduler';
+import { tryAcquireSessionLock } from './database/session_lock';
 import { observabilityInterceptors } from './transport/interceptors';
-import { LateDispatcher } from './transport/late_dispatcher';
+import { LateDispatcher, LatePurger } from './transport/late_dispatcher';
 import { startServer, type RunningServer } from './transport/server';
+import { APPLICATION_SERVICE_DEFINITIONS } from './transport/services';
 import { MLMD_MIGRATIONS } from '../migrations';
 
 const PROGRAM = 'mlmd-server';
@@ -78,6 +82,9 @@ async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void
   // The gRPC port comes up early only when the database is not there on the first try, so
   // that health can say NOT_SERVING while start-up waits; calls meanwhile are UNAVAILABLE.
   const dispatcher = new LateDispatcher();
+  const purger = new LatePurger();
+  const retentionMetrics = new RetentionMetrics(metrics.registry);
+  let retention: RetentionScheduler | undefined;
   let db: Database | undefined;
   let server: RunningServer | undefined;
   let metricsServer: MetricsServerHandle | null = null;
@@ -86,6 +93,8 @@ async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void
   const startGrpc = () =>
     (grpcStarting ??= startServer({
       store: dispatcher,
+      purger,
+      onPurgeBatch: (b) => retentionMetrics.nodesPurged(b.counts),
       port: settings.grpcPort,
       tls: settings.tls,
       channelArguments: settings.channelArguments,
@@ -93,7 +102,7 @@ async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void
         logger,
         metrics: metrics.grpc,
         slowCallThresholdMs: settings.slowRpcMs,
-        services: [MetadataStoreServiceService],
+        services: APPLICATION_SERVICE_DEFINITIONS,
       }),
       health: { ping: () => (db ? db.ping() : Promise.reject(new Error('the metadata database is not open yet'))) },
       web: settings.web,
@@ -117,6 +126,8 @@ async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void
       logger.warn({ grace_ms: graceMs }, 'shutdown still not done after the grace period; exiting now');
       process.exit(0);
     }, graceMs + EXIT_BACKSTOP_MS);
+    // A running pass stops after its current batch (each batch is its own transaction).
+    await retention?.stop();
     const { forced } = server ? await server.shutdown(graceMs) : { forced: false };
     if (forced && db) {
       // Their callers were told the call failed: none of their writes may commit now.
@@ -171,11 +182,26 @@ async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void
     return;
   }
   metrics.database.observePool(knexPoolStats(db.knex));
+  if (settings.retention) {
+    const database = db;
+    retention = new RetentionScheduler(db, settings.retention, {
+      logger,
+      tryLock: () => tryAcquireSessionLock(database, RETENTION_LOCK_NAME),
+      observer: { batchCommitted: (b) => retentionMetrics.nodesPurged(b.counts), passFinished: (o) => retentionMetrics.runFinished(o) },
+    });
+    try {
+      retention.validate();
+    } catch (e) {
+      await db.close().catch(() => undefined);
+      fail(`${settings.retention.source}: ${(e as Error).message}`, EXIT_USAGE);
+    }
+  }
   // One schema line per server: a worker's is written by the first worker only.
   if (!link || link.workerId === 1) logSchemaVersion(logger, db.schemaVersion);
 
   try {
     dispatcher.ready(new MetadataStore(db));
+    purger.ready(new Purger(db));
     const grpc = await startGrpc();
     // Without waiting for the next periodic ping: SERVING as soon as the database is open.
     await grpc.health.check();
@@ -183,6 +209,15 @@ async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void
       logger.info(
         { grpc_web_port: grpc.webPort, cors_allowed_origins: settings.web?.corsAllowedOrigins ?? [] },
         'serving gRPC-web and JSON (HTTP/1.1 and HTTP/2 cleartext)',
+      );
+    }
+    if (retention && settings.retention) {
+      // Every worker runs the policy; the database lock lets one replica (or worker) purge at a time.
+      retention.start();
+      const r = settings.retention;
+      logger.info(
+        { source: r.source, rules: r.rules.map((x) => x.name), interval_ms: r.intervalMs, batch_size: r.batchSize, dry_run: r.dryRun, first_pass_in_ms: r.initialDelayMs },
+        'retention policy active',
       );
     }
     if (link) {

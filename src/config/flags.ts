@@ -46,6 +46,7 @@ export interface Flags {
   db_statement_timeout_seconds: number;
   db_startup_timeout_seconds: number;
   workers: number;
+  retention_config_file: string;
 }
 
 type FlagName = keyof Flags;
@@ -246,6 +247,14 @@ export const FLAG_SPECS: Record<FlagName, FlagSpec> = {
     help:
       'Server processes sharing the gRPC port (one metrics endpoint for all); 0 = one per CPU this process may use, ' +
       '1 = a single process. An in-memory SQLite database always uses one.',
+  },
+  retention_config_file: {
+    kind: 'string',
+    default: '',
+    arg: 'path',
+    help:
+      'A text-format mlmd_ts.retention.v1.RetentionPolicy (proto/mlmd_ts/retention/v1/retention_policy.proto): purge ' +
+      'rules the server applies every interval, one replica at a time (not an upstream flag; see README "Retention").',
   },
 };
 

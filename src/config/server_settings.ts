@@ -14,6 +14,7 @@ import {
 import { parseChannelArguments, type ChannelArguments } from './channel_arguments';
 import { ConfigError } from './config_error';
 import { parseFlags, type Flags } from './flags';
+import { readRetentionPolicyFile, type RetentionSettings } from './retention_policy_file';
 import { readServerConfigFile } from './server_config_file';
 
 /** gRPC TLS from the config file's ssl_config: PEM contents, not paths. */
@@ -56,6 +57,8 @@ export interface ServerSettings {
   dbStartupTimeoutMs: number;
   /** Server processes serving the gRPC port (1 = this process alone); --workers with 0 resolved. */
   workers: number;
+  /** The retention policy of --retention_config_file, if given. */
+  retention?: RetentionSettings;
   /** Things worth telling the operator once a logger exists. */
   warnings: string[];
 }
@@ -105,6 +108,7 @@ export function settingsFromFlags(flags: Flags, warnings: string[] = [], env: No
     },
     dbStartupTimeoutMs: Math.round(flags.db_startup_timeout_seconds * 1000),
     workers: workerCount(flags.workers, database, warnings),
+    retention: flags.retention_config_file ? readRetentionPolicyFile(flags.retention_config_file) : undefined,
     warnings,
   };
 }

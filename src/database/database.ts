@@ -33,6 +33,14 @@ export interface Tx {
 
 export interface TransactionOptions {
   /**
+   * Writing work that must read the latest committed rows at every statement and take no
+   * gap locks (the purge, which deletes old rows while clients insert new ones next to them
+   * in the same indexes): READ COMMITTED on MySQL/MariaDB, whose REPEATABLE READ default
+   * would read one snapshot and lock the gaps it scans. PostgreSQL runs READ COMMITTED
+   * anyway; SQLite has one writer at a time.
+   */
+  readCommitted?: boolean;
+  /**
    * Work that only reads (defaults to false). It runs in a read-only transaction where the
    * dialect has one, on one snapshot for the whole unit: `START TRANSACTION READ ONLY` on
    * MySQL/MariaDB (InnoDB's REPEATABLE READ snapshot), `BEGIN TRANSACTION ISOLATION LEVEL

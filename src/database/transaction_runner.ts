@@ -180,7 +180,7 @@ export class TransactionRunner {
               throw error;
             }
           },
-          { ...BEGIN_CONFIG[this.dialect][options.readOnly ? 'read' : options.checksUnderLock ? 'locked' : 'write'], connection: entry.connection } as Knex.TransactionConfig,
+          { ...BEGIN_CONFIG[this.dialect][options.readOnly ? 'read' : options.checksUnderLock || options.readCommitted ? 'locked' : 'write'], connection: entry.connection } as Knex.TransactionConfig,
         );
       } catch (error) {
         throw new AttemptFailed(entry.abortReason ?? firstError ?? error, entry.phase);

@@ -1,6 +1,8 @@
 import { unavailable } from '../errors';
 import type { CallOptions } from '../store/metadata_store';
 import type { RequestOf, ResponseOf, RpcMethod } from '../store/rpc';
+import type { PurgeHooks, PurgeRequest, PurgeResult } from '../store/retention/purge';
+import type { PurgeDispatcher } from './retention_service';
 import type { RpcDispatcher } from './service';
 
 /**
@@ -20,5 +22,21 @@ export class LateDispatcher implements RpcDispatcher {
       return Promise.reject(unavailable('The server is starting and waiting for its metadata database; retry shortly.'));
     }
     return this.store.call(method, request, options);
+  }
+}
+
+/** The purge's stand-in while start-up waits for the database, as LateDispatcher is the store's. */
+export class LatePurger implements PurgeDispatcher {
+  private purger: PurgeDispatcher | undefined;
+
+  ready(purger: PurgeDispatcher): void {
+    this.purger = purger;
+  }
+
+  purge(request: PurgeRequest, hooks?: PurgeHooks): Promise<PurgeResult> {
+    if (!this.purger) {
+      return Promise.reject(unavailable('The server is starting and waiting for its metadata database; retry shortly.'));
+    }
+    return this.purger.purge(request, hooks);
   }
 }

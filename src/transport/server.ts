@@ -1,12 +1,13 @@
 import { Server, ServerCredentials, type ChannelOptions, type ServerInterceptor } from '@grpc/grpc-js';
 import type { ChannelArguments } from '../config/channel_arguments';
 import type { TlsSettings } from '../config/server_settings';
-import { MetadataStoreServiceService } from '../generated/ml_metadata/proto/metadata_store_service';
 import type { Logger } from '../observability/logger';
 import { DatabaseHealth } from './health';
 import { metadataSizeLimit } from './metadata_size_limit';
 import { addReflection } from './reflection';
-import { metadataStoreService, type RpcDispatcher } from './service';
+import type { PurgeBatchListener, PurgeDispatcher } from './retention_service';
+import type { RpcDispatcher } from './service';
+import { applicationServices } from './services';
 import { serverCredentials } from './tls';
 import { startWebServer, type RunningWebServer } from './web/web_server';
 
@@ -28,6 +29,10 @@ export const DEFAULT_CHANNEL_ARGUMENTS: Readonly<ChannelArguments> = {
 export interface ServerOptions {
   /** The MetadataStore (or anything with its `call`). */
   store: RpcDispatcher;
+  /** Serves mlmd_ts.retention.v1.RetentionService when given. */
+  purger?: PurgeDispatcher;
+  /** Told about every committed batch of a purge requested over RetentionService. */
+  onPurgeBatch?: PurgeBatchListener;
   /** 0 picks a free port (tests). */
   port: number;
   /** Upstream binds all IPv4 interfaces. */
@@ -79,7 +84,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (Number.isFinite(maxMetadata) && maxMetadata > 0) interceptors.push(metadataSizeLimit(maxMetadata));
   const server = new Server({ ...(args as ChannelOptions), interceptors });
 
-  server.addService(MetadataStoreServiceService, metadataStoreService(options.store, options.logger));
+  for (const service of applicationServices(options)) server.addService(service.definition, service.implementation);
   const health = new DatabaseHealth({
     ping: options.health?.ping ?? (() => Promise.resolve()),
     intervalMs: options.health?.intervalMs,

@@ -1,0 +1,45 @@
+import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { MetadataStoreServiceService } from '../generated/ml_metadata/proto/metadata_store_service';
+import { RetentionServiceService } from '../generated/mlmd_ts/retention/v1/retention_service';
+import type { Logger } from '../observability/logger';
+import { retentionService, type PurgeBatchListener, type PurgeDispatcher } from './retention_service';
+import { metadataStoreService, type RpcDispatcher } from './service';
+
+/** One gRPC service the server serves: its generated definition and its handlers. */
+export interface ServiceRegistration {
+  /** Fully qualified service name, e.g. ml_metadata.MetadataStoreService. */
+  readonly name: string;
+  readonly definition: ServiceDefinition;
+  readonly implementation: UntypedServiceImplementation;
+}
+
+export interface ServicesDeps {
+  store: RpcDispatcher;
+  /** mlmd_ts.retention.v1.RetentionService is served when given. */
+  purger?: PurgeDispatcher;
+  onPurgeBatch?: PurgeBatchListener;
+  logger?: Logger;
+}
+
+function serviceNameOf(definition: ServiceDefinition): string {
+  const path = Object.values(definition)[0].path;
+  return path.slice(1, path.lastIndexOf('/'));
+}
+
+function registration(definition: ServiceDefinition, implementation: UntypedServiceImplementation): ServiceRegistration {
+  return { name: serviceNameOf(definition), definition, implementation };
+}
+
+/**
+ * Every application service the server registers, in one list: upstream's
+ * MetadataStoreService, then our extensions. Server-wide concerns (the interceptors for
+ * metrics, logs and the metadata limit; bridges to other protocols) apply to each entry alike.
+ */
+export function applicationServices(deps: ServicesDeps): ServiceRegistration[] {
+  const services = [registration(MetadataStoreServiceService, metadataStoreService(deps.store, deps.logger))];
+  if (deps.purger) services.push(registration(RetentionServiceService, retentionService(deps.purger, deps.logger, deps.onPurgeBatch)));
+  return services;
+}
+
+/** The definitions of every service the server can register (metrics pre-registration). */
+export const APPLICATION_SERVICE_DEFINITIONS: readonly ServiceDefinition[] = [MetadataStoreServiceService, RetentionServiceService];
