@@ -2,7 +2,8 @@ import type { RequestOf, ResponseOf } from '../rpc';
 import type { Tx } from '../../database/database';
 import { ARTIFACT_TYPES, CONTEXT_TYPES, EXECUTION_TYPES, type TypeKindSpec } from './type_kind_spec';
 import type { TypeMessage } from './type_message';
-import { upsertTypes, type TypeUpsertEntry, type TypeUpsertOptions } from './type_upsert';
+import { upsertTypes } from './type_upsert';
+import type { TypeUpsertEntry, TypeUpsertOptions } from './type_upsert_entry';
 
 /** The evolution switches of a put request, with the proto2 declared defaults applied. */
 function upsertOptions(request: { canAddFields?: boolean; canOmitFields?: boolean; allFieldsMatch?: boolean }): TypeUpsertOptions {
