@@ -70,8 +70,9 @@ async function main(): Promise<void> {
 /**
  * Serves gRPC from this process: alone, or as one worker of a multi-process server, which
  * leaves the start-up lines, /metrics and signals to the primary. Every worker opens the
- * database itself (waiting for it as a single process does); the database-level init lock
- * lets exactly one of them create or upgrade the schema.
+ * database itself, waiting for it as a single process does; the primary starts the first
+ * worker alone (primary.ts), so that one prepares the schema and reports a database that
+ * never comes, and the rest open a ready database.
  */
 async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void> {
   const metrics = createMetrics();

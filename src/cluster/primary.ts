@@ -75,9 +75,11 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     });
 
   try {
-    // All at once: the primary owns the listening socket, bound on the first worker's request
-    // and shared with the rest.
-    [grpcPort] = await Promise.all(Array.from({ length: options.workers }, fork));
+    // The first worker alone, then the rest: the first one waits for the database, creates or
+    // upgrades the schema and binds the shared socket (the primary owns it, bound on that first
+    // request); if the database never comes, it is the only one to say so, in one line.
+    grpcPort = await fork();
+    await Promise.all(Array.from({ length: options.workers - 1 }, fork));
   } catch (e) {
     stopping = true;
     for (const w of live) w.process.kill('SIGKILL');
