@@ -74,22 +74,6 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
       });
     });
 
-  try {
-    // The first worker alone, then the rest: the first one waits for the database, creates or
-    // upgrades the schema and binds the shared socket (the primary owns it, bound on that first
-    // request); if the database never comes, it is the only one to say so, in one line.
-    grpcPort = await fork();
-    await Promise.all(Array.from({ length: options.workers - 1 }, fork));
-  } catch (e) {
-    stopping = true;
-    for (const w of live) w.process.kill('SIGKILL');
-    await metricsServer?.close().catch(() => undefined);
-    // The worker already wrote its own one-line reason on the shared stderr.
-    process.exit((e as { exitCode?: number }).exitCode || 1);
-  }
-  options.onListening({ grpcPort: grpcPort!, metricsPort: metricsServer?.port ?? null });
-  logger.info({ workers: options.workers }, `${options.workers} server processes share port ${grpcPort}`);
-
   const send = (message: WorkerMessage) => {
     for (const w of live) if (w.isConnected()) w.send(message);
   };
@@ -113,6 +97,27 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   };
+  // Installed before the first fork: a signal during start-up also ends every worker cleanly.
   process.on('SIGTERM', (s) => void stop(s));
   process.on('SIGINT', (s) => void stop(s));
+
+  try {
+    // The first worker alone, then the rest: the first one waits for the database, creates or
+    // upgrades the schema and binds the shared socket (the primary owns it, bound on that first
+    // request); if the database never comes, it is the only one to say so, in one line.
+    grpcPort = await fork();
+    if (!stopping) await Promise.all(Array.from({ length: options.workers - 1 }, fork));
+  } catch (e) {
+    // Asked to stop while starting: stop() waits for the workers and exits.
+    if (stopping) return;
+    stopping = true;
+    for (const w of live) w.process.kill('SIGKILL');
+    await metricsServer?.close().catch(() => undefined);
+    // The worker already wrote its own one-line reason on the shared stderr.
+    process.exit((e as { exitCode?: number }).exitCode || 1);
+  }
+  if (stopping) return;
+  options.onListening({ grpcPort: grpcPort!, metricsPort: metricsServer?.port ?? null });
+  logger.info({ workers: options.workers }, `${options.workers} server processes share port ${grpcPort}`);
+
 }
