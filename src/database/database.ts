@@ -64,13 +64,6 @@ export interface TransactionOptions {
    * the signal's reason when that is an MlmdError, else CANCELLED.
    */
   signal?: AbortSignal;
-  /**
-   * The work reads with at most one statement whose answer can change (plus, at most, reads of
-   * facts that never change once committed, such as a type's id): one statement is its own
-   * snapshot, so it runs on a pooled connection in autocommit mode, without the BEGIN and
-   * COMMIT round trips. Only for read-only work.
-   */
-  singleStatement?: boolean;
 }
 
 /** The process-wide handle on the metadata database: one connection pool, schema checked. */

@@ -92,16 +92,12 @@ export class TransactionRunner {
 
   async run<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     let reconnected = false;
-    const autocommit = options.readOnly === true && options.singleStatement === true;
     for (let attempt = 1; ; attempt++) {
       if (options.signal?.aborted) throw abortError(options.signal);
       const started = process.hrtime.bigint();
       const tally = new Map<WrittenEntityKind, number>();
       try {
-        const result = autocommit
-          ? // One statement is its own snapshot: the pool stands in for a transaction, without BEGIN and COMMIT.
-            await work(this.makeTx(this.knex as Knex.Transaction, tally))
-          : await this.attempt(work, options, tally);
+        const result = await this.attempt(work, options, tally);
         this.observer.transactionFinished('committed', seconds(started));
         for (const [kind, rows] of tally) this.observer.rowsWritten(kind, rows);
         return result;

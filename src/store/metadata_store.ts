@@ -29,13 +29,11 @@ export class MetadataStore {
     }
     // Values the database cannot hold are refused before any SQL (writes only).
     if (!definition.readOnly) checkValueSizes(this.db.dialect, request);
-    const singleStatement = definition.singleStatement?.(request) ?? false;
     // Rows written are tallied on the transaction and reported by the database layer on commit.
     return this.db.transaction((tx) => definition.impl(tx, request), {
       readOnly: definition.readOnly,
       checksUnderLock: definition.checksUnderLock,
       signal: options.signal,
-      singleStatement,
     });
   }
 }

@@ -37,11 +37,6 @@ export interface RpcDefinition<M extends RpcMethod> {
   readOnly: boolean;
   /** A check-then-write serialised by a lock (type creation): see TransactionOptions.checksUnderLock. */
   checksUnderLock?: boolean;
-  /**
-   * For reads: whether this request is answered by one statement over data that can change
-   * (TransactionOptions.singleStatement), so it needs no transaction of its own.
-   */
-  singleStatement?: (request: RequestOf<M>) => boolean;
 }
 
 /** A group of RPC implementations, one module per area (types, nodes, events, ...). */
@@ -50,8 +45,4 @@ export type RpcTable = { [M in RpcMethod]?: RpcDefinition<M> };
 export const write = <M extends RpcMethod>(impl: RpcImpl<M>): RpcDefinition<M> => ({ impl, readOnly: false });
 /** A write whose check-then-write is serialised by a lock (type_write_lock.ts). */
 export const lockedWrite = <M extends RpcMethod>(impl: RpcImpl<M>): RpcDefinition<M> => ({ impl, readOnly: false, checksUnderLock: true });
-export const read = <M extends RpcMethod>(impl: RpcImpl<M>, singleStatement?: (request: RequestOf<M>) => boolean): RpcDefinition<M> => ({
-  impl,
-  readOnly: true,
-  singleStatement,
-});
+export const read = <M extends RpcMethod>(impl: RpcImpl<M>): RpcDefinition<M> => ({ impl, readOnly: true });

@@ -1,5 +1,4 @@
 import { invalidArgument } from '../../errors';
-import { MAX_IDS_PER_STATEMENT } from '../../repositories/statement_limits';
 import { read, write, type RpcTable } from '../rpc';
 import { artifactsByUris, nodeByTypeAndName, nodesByExternalIds, nodesById, nodesByType, typesOfArtifacts } from './node_reads';
 import { putNodes } from './put_nodes';
@@ -9,9 +8,6 @@ function hasUnknownField(message: { _unknownFields?: { [tag: number]: Uint8Array
   // ts-proto keys unknown fields by the whole wire tag (field number << 3 | wire type).
   return Object.keys(message._unknownFields ?? {}).some((tag) => Number(tag) >>> 3 === fieldNumber);
 }
-
-/** Whether an id list is read by one statement (see readNodesByIds). */
-const oneChunk = (ids: readonly bigint[] | undefined) => (ids?.length ?? 0) <= MAX_IDS_PER_STATEMENT;
 
 /** Artifact, execution and context writes and reads (contract §8.3.1-§8.3.3, §8.5.2-§8.5.6). */
 export const nodeRpcs: RpcTable = {
@@ -34,15 +30,12 @@ export const nodeRpcs: RpcTable = {
       if (!req.populateArtifactTypes) return { artifacts, artifactTypes: [] };
       return { artifacts, artifactTypes: await typesOfArtifacts(tx, artifacts) };
     },
-    (req) => !req.populateArtifactTypes && oneChunk(req.artifactIds),
   ),
   getExecutionsById: read<'getExecutionsById'>(
     async (tx, req) => ({ executions: await nodesById(tx, 'execution', req.executionIds) }),
-    (req) => oneChunk(req.executionIds),
   ),
   getContextsById: read<'getContextsById'>(
     async (tx, req) => ({ contexts: await nodesById(tx, 'context', req.contextIds) }),
-    (req) => oneChunk(req.contextIds),
   ),
 
   getArtifactsByType: read<'getArtifactsByType'>(
@@ -50,37 +43,28 @@ export const nodeRpcs: RpcTable = {
       const page = await nodesByType(tx, 'artifact', req.typeName, req.typeVersion, req.options);
       return { artifacts: page.nodes, nextPageToken: page.nextPageToken };
     },
-    (req) => req.options === undefined,
   ),
   getExecutionsByType: read<'getExecutionsByType'>(
     async (tx, req) => {
       const page = await nodesByType(tx, 'execution', req.typeName, req.typeVersion, req.options);
       return { executions: page.nodes, nextPageToken: page.nextPageToken };
     },
-    (req) => req.options === undefined,
   ),
   getContextsByType: read<'getContextsByType'>(
     async (tx, req) => {
       const page = await nodesByType(tx, 'context', req.typeName, req.typeVersion, req.options);
       return { contexts: page.nodes, nextPageToken: page.nextPageToken };
     },
-    (req) => req.options === undefined,
   ),
 
-  // The type's id is a fact that never changes; the node and its properties are one statement.
   getArtifactByTypeAndName: read<'getArtifactByTypeAndName'>(
     async (tx, req) => ({ artifact: await nodeByTypeAndName(tx, 'artifact', req.typeName, req.typeVersion, req.artifactName) }),
-    () => true,
   ),
-  // The type's id is a fact that never changes; the node and its properties are one statement.
   getExecutionByTypeAndName: read<'getExecutionByTypeAndName'>(
     async (tx, req) => ({ execution: await nodeByTypeAndName(tx, 'execution', req.typeName, req.typeVersion, req.executionName) }),
-    () => true,
   ),
-  // The type's id is a fact that never changes; the node and its properties are one statement.
   getContextByTypeAndName: read<'getContextByTypeAndName'>(
     async (tx, req) => ({ context: await nodeByTypeAndName(tx, 'context', req.typeName, req.typeVersion, req.contextName) }),
-    () => true,
   ),
 
   getArtifactsByUri: read<'getArtifactsByUri'>(async (tx, req) => {

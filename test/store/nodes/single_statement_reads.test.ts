@@ -6,6 +6,9 @@ import { MetadataStore } from '../../../src/store/metadata_store';
 import { describeEachBackend } from '../../support/backends';
 import { statementsDuring, uniqueName } from '../../support/store_assertions';
 
+/** The statements of the work itself: the read transaction's own BEGIN/COMMIT frame left out. */
+const work = (sql: readonly string[]) => sql.filter((q) => !/^\s*(begin|commit|start transaction|set transaction)\b/i.test(q));
+
 /**
  * Hot reads in one statement, and two replicas (two pools, as two server processes) on one
  * database: what one remembers about types must never hide what the other changed.
@@ -27,15 +30,15 @@ describeEachBackend('single-statement reads and replicas sharing a database', (b
     await b?.db.close();
   });
 
-  it('GetContextByTypeAndName and GetArtifactsByID are one statement each, with no BEGIN/COMMIT', async () => {
+  it('GetContextByTypeAndName and GetArtifactsByID are one statement each inside their read transaction', async () => {
     const name = uniqueName('run');
     const { typeId } = await a.store.call('putContextType', { contextType: { name, properties: { p: PropertyType.STRING } } });
     await a.store.call('putContexts', { contexts: [{ typeId, name: 'c1', properties: { p: { stringValue: 'x' } }, customProperties: { q: { intValue: 7n } } }] });
     const first = await statementsDuring(a.db, () => a.store.call('getContextByTypeAndName', { typeName: name, contextName: 'c1' }));
     // The first lookup of the type's id, then the context with its type name and properties.
-    expect(first.sql).toHaveLength(2);
+    expect(work(first.sql)).toHaveLength(2);
     const again = await statementsDuring(a.db, () => a.store.call('getContextByTypeAndName', { typeName: name, contextName: 'c1' }));
-    expect(again.sql).toHaveLength(1);
+    expect(work(again.sql)).toHaveLength(1);
     expect(again.result.context).toMatchObject({ name: 'c1', type: name, properties: { p: { stringValue: 'x' } }, customProperties: { q: { intValue: 7n } } });
 
     const { typeId: artifactType } = await a.store.call('putArtifactType', { artifactType: { name: uniqueName('a'), properties: { n: PropertyType.INT } } });
@@ -43,7 +46,7 @@ describeEachBackend('single-statement reads and replicas sharing a database', (b
       artifacts: [{ typeId: artifactType, uri: '/a', properties: { n: { intValue: 1n } } }, { typeId: artifactType, uri: '/b' }],
     });
     const byId = await statementsDuring(a.db, () => a.store.call('getArtifactsById', { artifactIds: [artifactIds[1], artifactIds[0], 999_999n] }));
-    expect(byId.sql).toHaveLength(1);
+    expect(work(byId.sql)).toHaveLength(1);
     expect(byId.result.artifacts!.map((x) => [x.id, x.uri, x.properties])).toEqual([
       [artifactIds[0], '/a', { n: { intValue: 1n } }],
       [artifactIds[1], '/b', {}],
