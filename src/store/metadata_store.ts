@@ -2,10 +2,13 @@ import type { Database } from '../database/database';
 import { unimplemented } from '../errors';
 import { rpcWireName, type RequestOf, type ResponseOf, type RpcDefinition, type RpcMethod, type RpcTable } from './rpc';
 import { rpcRegistry } from './rpc_registry';
+import type { TenancyScope } from './tenancy/tenancy_scope';
 import { checkValueSizes } from './values/value_size_limits';
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /** The caller's namespace isolation (issue 15); undefined = tenancy off. */
+  tenancy?: TenancyScope;
 }
 
 /**
