@@ -29,6 +29,14 @@ export interface Tx {
    * found after an insert, a retried conflict) is forgotten with its tally.
    */
   recordRowsWritten(kind: WrittenEntityKind, rows: number): void;
+  /**
+   * Says, before a read unit's first statement, that the next statement is all the unit
+   * reads: it then runs on its own, without BEGIN and COMMIT around it (one statement reads
+   * one snapshot anyway; see deferred_read_begin.ts). No effect once a statement has run, or
+   * in a unit that writes. Should the unit issue a second statement after all, it is re-run
+   * in a transaction: a wrong declaration costs time, never consistency.
+   */
+  soleStatementNext(): void;
 }
 
 export interface TransactionOptions {

@@ -7,6 +7,7 @@ import { guardedClient, knexDialectClient } from './driver_error_facts';
 import { latin1SessionTypeCast, latin1WireClient } from './mysql_wire_text';
 import { sqliteWorkerClient, withImmediateWrites } from './sqlite_worker_client';
 import { withOneStatementReadOnlyBegin } from './mysql_read_only';
+import { withDeferredReadBegin } from './deferred_read_begin';
 
 const DEFAULT_POOL_MAX = 10;
 /** SQLite worker threads per process: readers beside the writer, without crowding the cores. */
@@ -136,7 +137,7 @@ export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX, t
         // does not hold the event loop; WAL lets readers run beside the one writer.
         return {
           ...common,
-          client: guardedClient(withImmediateWrites(sqliteWorkerClient(knexDialectClient('sqlite'), { busyTimeoutMs, wal })), guard),
+          client: guardedClient(withDeferredReadBegin(withImmediateWrites(sqliteWorkerClient(knexDialectClient('sqlite'), { busyTimeoutMs, wal }))), guard),
           connection: { filename: config.filename, options: { readonly: !!config.readonly } },
           useNullAsDefault: true,
           pool: { min: 1, max: Math.max(2, Math.min(SQLITE_MAX_THREADS, poolMax)) },
@@ -145,7 +146,7 @@ export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX, t
       // A private in-memory database exists only in its one connection.
       return {
         ...common,
-        client: guardedClient(withImmediateWrites(knexDialectClient('sqlite')), guard),
+        client: guardedClient(withDeferredReadBegin(withImmediateWrites(knexDialectClient('sqlite'))), guard),
         connection: { filename: config.filename, options: { readonly: !!config.readonly } },
         useNullAsDefault: true,
         pool: {
@@ -165,14 +166,14 @@ export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX, t
     case 'mysql':
       return {
         ...common,
-        client: guardedClient(withOneStatementReadOnlyBegin(latin1WireClient(knexDialectClient('mysql'))), guard),
+        client: guardedClient(withDeferredReadBegin(withOneStatementReadOnlyBegin(latin1WireClient(knexDialectClient('mysql')))), guard),
         connection: mysqlConnection(config, true, timeouts),
         pool: { min: 0, max: Math.max(2, poolMax), afterCreate: mysqlStatementTimeout(timeouts) },
       };
     case 'postgres':
       return {
         ...common,
-        client: guardedClient(knexDialectClient('postgres'), guard),
+        client: guardedClient(withDeferredReadBegin(knexDialectClient('postgres')), guard),
         connection: postgresConnection(config, config.dbname, timeouts),
         pool: { min: 0, max: Math.max(2, poolMax) },
       };

@@ -5,6 +5,7 @@ import type { Tx, TransactionOptions } from './database';
 import { classifyDbError, driverMessageOf, isRetryable, type DbErrorKind } from './db_errors';
 import { severConnection } from './driver_connection';
 import { ABORT_REASON } from './driver_error_facts';
+import { DEFERRED_BEGIN, deferredBeginState, NeedsTransactionFrame, type DeferredBeginState } from './deferred_read_begin';
 import type { DatabaseObserver, RetryReason, WrittenEntityKind } from './observer';
 import { insertReturningIds, type InsertIdStrategy } from './insert_returning_ids';
 import { StableFacts } from './stable_facts';
@@ -92,18 +93,27 @@ export class TransactionRunner {
 
   async run<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     let reconnected = false;
+    // Reads begin lazily and may run one statement unframed (deferred_read_begin.ts), until a
+    // unit proves it needs the frame.
+    let deferBegin = options.readOnly === true;
     for (let attempt = 1; ; attempt++) {
       if (options.signal?.aborted) throw abortError(options.signal);
       const started = process.hrtime.bigint();
       const tally = new Map<WrittenEntityKind, number>();
       try {
-        const result = await this.attempt(work, options, tally);
+        const result = await this.attempt(work, options, tally, deferBegin ? deferredBeginState() : undefined);
         this.observer.transactionFinished('committed', seconds(started));
         for (const [kind, rows] of tally) this.observer.rowsWritten(kind, rows);
         return result;
       } catch (failure) {
         this.observer.transactionFinished('rolled_back', seconds(started));
         const { firstError: error, phase } = failure instanceof AttemptFailed ? failure : new AttemptFailed(failure, 'working');
+        if (error instanceof NeedsTransactionFrame && deferBegin) {
+          // Nothing was written (a read), nothing is waited for: the same unit, framed.
+          deferBegin = false;
+          attempt--;
+          continue;
+        }
         if (error instanceof RetryTransaction && !options.readOnly) {
           if (attempt >= MAX_ATTEMPTS) throw error.ifExhausted;
           this.observer.transactionRetried('lost_race');
@@ -148,7 +158,12 @@ export class TransactionRunner {
     if (entry.phase !== 'committing' || evenWhileCommitting) severConnection(this.dialect, entry.connection, reason);
   }
 
-  private async attempt<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions, tally: Map<WrittenEntityKind, number>): Promise<T> {
+  private async attempt<T>(
+    work: (tx: Tx) => Promise<T>,
+    options: TransactionOptions,
+    tally: Map<WrittenEntityKind, number>,
+    deferred: DeferredBeginState | undefined,
+  ): Promise<T> {
     const entry: InFlight = { connection: undefined, phase: 'connecting' };
     const signal = options.signal;
     const onAbort = () => this.abort(entry, abortError(signal!), false);
@@ -168,7 +183,7 @@ export class TransactionRunner {
           async (trx) => {
             entry.phase = 'working';
             try {
-              const result = await work(this.makeTx(trx, tally));
+              const result = await work(this.makeTx(trx, tally, deferred));
               entry.phase = 'committing';
               return result;
             } catch (error) {
@@ -176,7 +191,11 @@ export class TransactionRunner {
               throw error;
             }
           },
-          { ...BEGIN_CONFIG[this.dialect][options.readOnly ? 'read' : options.checksUnderLock || options.readCommitted ? 'locked' : 'write'], connection: entry.connection } as Knex.TransactionConfig,
+          {
+            ...BEGIN_CONFIG[this.dialect][options.readOnly ? 'read' : options.checksUnderLock || options.readCommitted ? 'locked' : 'write'],
+            connection: entry.connection,
+            ...(deferred ? { [DEFERRED_BEGIN]: deferred } : {}),
+          } as Knex.TransactionConfig,
         );
       } catch (error) {
         throw new AttemptFailed(entry.abortReason ?? firstError ?? error, entry.phase);
@@ -191,7 +210,7 @@ export class TransactionRunner {
     }
   }
 
-  private makeTx(trx: Knex.Transaction, tally: Map<WrittenEntityKind, number>): Tx {
+  private makeTx(trx: Knex.Transaction, tally: Map<WrittenEntityKind, number>, deferred: DeferredBeginState | undefined): Tx {
     const dialect = this.dialect;
     return {
       dialect,
@@ -203,6 +222,9 @@ export class TransactionRunner {
         insertReturningIds(trx, this.insertIdStrategy, physicalTableName(dialect, name), rows),
       recordRowsWritten: (kind, rows) => {
         if (rows > 0) tally.set(kind, (tally.get(kind) ?? 0) + rows);
+      },
+      soleStatementNext: () => {
+        if (deferred && !deferred.begun && !deferred.ranAlone) deferred.soleStatementDeclared = true;
       },
     };
   }

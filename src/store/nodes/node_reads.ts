@@ -65,6 +65,9 @@ export async function nodeByTypeAndName<K extends NodeKind>(
   if (nodeName === undefined) return undefined;
   const typeId = await findTypeId(tx, kind, typeName ?? '', typeVersion);
   if (typeId === undefined) return undefined;
+  // The node with its type and properties is one statement; with the type's id remembered
+  // (it never changes), that statement is the whole read.
+  tx.soleStatementNext();
   return nodeOfTypeNamed(tx, kind, typeId, nodeName);
 }
 

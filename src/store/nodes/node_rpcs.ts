@@ -26,16 +26,24 @@ export const nodeRpcs: RpcTable = {
 
   getArtifactsById: read<'getArtifactsById'>(
     async (tx, req) => {
+      // Nodes, types and properties come in one statement; the types asked for are a second.
+      if (!req.populateArtifactTypes) tx.soleStatementNext();
       const artifacts = await nodesById(tx, 'artifact', req.artifactIds);
       if (!req.populateArtifactTypes) return { artifacts, artifactTypes: [] };
       return { artifacts, artifactTypes: await typesOfArtifacts(tx, artifacts) };
     },
   ),
   getExecutionsById: read<'getExecutionsById'>(
-    async (tx, req) => ({ executions: await nodesById(tx, 'execution', req.executionIds) }),
+    async (tx, req) => {
+      tx.soleStatementNext();
+      return { executions: await nodesById(tx, 'execution', req.executionIds) };
+    },
   ),
   getContextsById: read<'getContextsById'>(
-    async (tx, req) => ({ contexts: await nodesById(tx, 'context', req.contextIds) }),
+    async (tx, req) => {
+      tx.soleStatementNext();
+      return { contexts: await nodesById(tx, 'context', req.contextIds) };
+    },
   ),
 
   getArtifactsByType: read<'getArtifactsByType'>(
