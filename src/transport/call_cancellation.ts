@@ -17,13 +17,13 @@ export function callCancellation(call: ServerUnaryCall<unknown, unknown>): { sig
   };
   const deadlineExceeded = () =>
     new MlmdError(StatusCode.DEADLINE_EXCEEDED, 'The call passed its deadline; its transaction was rolled back.');
-  call.once('cancelled', () =>
+  const onCancelled = () =>
     abort(
       Number.isFinite(deadline) && Date.now() >= deadline
         ? deadlineExceeded()
         : new MlmdError(StatusCode.CANCELLED, 'The call was cancelled; its transaction was rolled back.'),
-    ),
-  );
+    );
+  call.once('cancelled', onCancelled);
   if (Number.isFinite(deadline)) {
     // setTimeout holds at most ~24.8 days; a later deadline is as good as none.
     const wait = deadline - Date.now();
@@ -33,8 +33,15 @@ export function callCancellation(call: ServerUnaryCall<unknown, unknown>): { sig
       timer.unref();
     }
   }
-  // `done` once the handler answered: no timer outlives the call.
-  return { signal: controller.signal, done: () => clearTimeout(timer) };
+  // `done` once the handler answered: no timer outlives the call, and the stream's closing
+  // after the answer (grpc-js reports it as 'cancelled' too) builds no error nobody reads.
+  return {
+    signal: controller.signal,
+    done: () => {
+      clearTimeout(timer);
+      call.removeListener('cancelled', onCancelled);
+    },
+  };
 }
 
 function deadlineMs(call: ServerUnaryCall<unknown, unknown>): number {
