@@ -6,15 +6,16 @@
  * never remembered (another replica may create the type a moment later).
  */
 export class StableFacts {
-  private readonly facts = new Map<string, number>();
+  private readonly facts = new Map<string, unknown>();
 
   constructor(private readonly capacity = 50_000) {}
 
-  get(key: string): number | undefined {
-    return this.facts.get(key);
+  /** The fact stored under `key` by `set`; callers own the key's namespace and its value's type. */
+  get<T = number>(key: string): T | undefined {
+    return this.facts.get(key) as T | undefined;
   }
 
-  set(key: string, value: number): void {
+  set(key: string, value: unknown): void {
     // Far more distinct types than any deployment has: start over rather than grow without bound.
     if (this.facts.size >= this.capacity) this.facts.clear();
     this.facts.set(key, value);

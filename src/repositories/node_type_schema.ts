@@ -13,15 +13,46 @@ export interface NodeTypeSchema {
 
 /**
  * The types of `kind` among `typeIds` with their declared properties; ids of another kind or
- * of no type are absent. One statement per chunk of ids (Type left-joined to TypeProperty),
- * read afresh every time: another replica may have added properties meanwhile.
+ * of no type are absent.
+ *
+ * A type's schema only ever grows: MLMD never deletes a type or a property (can_delete_fields
+ * is ignored) and never changes a property's data type. So a schema read once stays true for
+ * everything it declares, and may be reused from memory (Tx.stable) — except that another
+ * replica may have added properties since. `needs` names, per type id, the properties the
+ * caller will look up: when every needed property is in the remembered schemas, no statement
+ * is sent; otherwise all of them are read afresh (one statement per chunk of ids, Type
+ * left-joined to TypeProperty) and remembered. A property the database does not declare either
+ * is then reported absent from fresh data, never from memory.
  */
-export async function loadNodeTypeSchemas(tx: Tx, kind: NodeKind, typeIds: readonly number[]): Promise<Map<number, NodeTypeSchema>> {
+export async function loadNodeTypeSchemas(
+  tx: Tx,
+  kind: NodeKind,
+  typeIds: readonly number[],
+  needs: ReadonlyMap<number, Iterable<string>> = new Map(),
+): Promise<Map<number, NodeTypeSchema>> {
+  const wanted = [...new Set(typeIds)];
+  const remembered = new Map<number, NodeTypeSchema>();
+  for (const id of wanted) {
+    const schema = tx.stable.get<NodeTypeSchema>(schemaKey(kind, id));
+    if (schema === undefined) break;
+    const needed = needs.get(id);
+    if (needed !== undefined && ![...needed].every((name) => schema.properties.has(name))) break;
+    remembered.set(id, schema);
+  }
+  if (remembered.size === wanted.length) return remembered;
+  const schemas = await readNodeTypeSchemas(tx, kind, wanted);
+  for (const schema of schemas.values()) tx.stable.set(schemaKey(kind, schema.id), schema);
+  return schemas;
+}
+
+const schemaKey = (kind: NodeKind, typeId: number) => `type-schema\u0000${kind}\u0000${typeId}`;
+
+async function readNodeTypeSchemas(tx: Tx, kind: NodeKind, typeIds: readonly number[]): Promise<Map<number, NodeTypeSchema>> {
   const schemas = new Map<number, NodeTypeSchema>();
   const q = tx.dialect === 'mysql' ? '`' : '"';
   const type = `${q}${tx.table('Type')}${q}`;
   const property = `${q}${tx.table('TypeProperty')}${q}`;
-  for (const ids of chunked([...new Set(typeIds)])) {
+  for (const ids of chunked(typeIds)) {
     const sql =
       `SELECT t.${q}id${q}, t.${q}name${q}, p.${q}name${q} AS ${q}property_name${q}, p.${q}data_type${q} ` +
       `FROM ${type} t LEFT JOIN ${property} p ON p.${q}type_id${q} = t.${q}id${q} ` +

@@ -20,7 +20,12 @@ export async function validateNodeBatch(tx: Tx, kind: NodeKind, nodes: readonly 
     if (node.typeId === undefined) throw invalidArgument(`Type id is missing. ${field}[${i}] has no type_id.`);
   });
   const typeIds = storedIds(nodes.map((n) => n.typeId!));
-  const schemas = await loadNodeTypeSchemas(tx, kind, typeIds);
+  const needs = new Map<number, string[]>();
+  for (const node of nodes) {
+    const id = storedIdOf(node.typeId!);
+    if (id !== null) needs.set(id, [...(needs.get(id) ?? []), ...Object.keys(node.properties ?? {})]);
+  }
+  const schemas = await loadNodeTypeSchemas(tx, kind, typeIds, needs);
   nodes.forEach((node, i) => {
     if (!schemas.has(storedIdOf(node.typeId!) ?? -1)) throw notFound(`No ${kind} type with id ${node.typeId} was found (${field}[${i}]).`);
   });

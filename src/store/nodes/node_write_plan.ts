@@ -71,7 +71,8 @@ export async function planNodeWrites(
   for (const node of (await loadNodes(tx, kind, updateIds)) as AnyNode[]) stored.set(Number(node.id), node);
   const typeIds = storedIds(nodes.map((n) => (n.id === undefined ? n.typeId : undefined)));
   for (const node of stored.values()) typeIds.push(Number(node.typeId));
-  const schemas = typeIds.length > 0 ? await loadNodeTypeSchemas(tx, kind, typeIds) : new Map<number, NodeTypeSchema>();
+  const schemas =
+    typeIds.length > 0 ? await loadNodeTypeSchemas(tx, kind, typeIds, propertiesLookedUp(nodes, stored, mask)) : new Map<number, NodeTypeSchema>();
 
   const creates: CreatePlan[] = [];
   const finals = new Map<number, FinalState>();
@@ -122,4 +123,22 @@ export async function planNodeWrites(
     }
   }
   return { stored, creates, finals, updatesInOrder, touchedBy, validationError };
+}
+
+/**
+ * Per type id, the property names validation will look up in its schema: the request's typed
+ * properties, and those a field mask names (`properties.<name>`) for updates.
+ */
+function propertiesLookedUp(nodes: readonly AnyNode[], stored: ReadonlyMap<number, AnyNode>, mask: readonly string[]): Map<number, Set<string>> {
+  const masked = mask.filter((path) => path.startsWith('properties.')).map((path) => path.slice('properties.'.length));
+  const needs = new Map<number, Set<string>>();
+  for (const node of nodes) {
+    const typeId = node.id === undefined ? storedIdOf(node.typeId ?? -1n) : Number(stored.get(storedIdOf(node.id) ?? -1)?.typeId ?? NaN);
+    if (typeId === null || !Number.isFinite(typeId)) continue;
+    let names = needs.get(typeId);
+    if (names === undefined) needs.set(typeId, (names = new Set()));
+    for (const name of Object.keys(node.properties ?? {})) names.add(name);
+    if (node.id !== undefined) for (const name of masked) names.add(name);
+  }
+  return needs;
 }

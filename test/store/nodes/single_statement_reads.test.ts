@@ -61,8 +61,18 @@ describeEachBackend('single-statement reads and replicas sharing a database', (b
     await b.store.call('putContexts', { contexts: [{ typeId, name: 'c', properties: { p: { stringValue: 'v1' } } }] });
     expect((await a.store.call('getContextByTypeAndName', { typeName: name, contextName: 'c' })).context?.properties).toEqual({ p: { stringValue: 'v1' } });
 
-    // Replica B evolves the type; replica A (which remembers only the id) must accept the new property.
+    // Replica A writes, so it remembers the type's schema as {p}; replica B then evolves the
+    // type, and A must accept the new property (a remembered schema only ever lacks properties).
+    await a.store.call('putContexts', { contexts: [{ typeId, name: 'c-a', properties: { p: { stringValue: 'a' } } }] });
     await b.store.call('putContextType', { contextType: { name, properties: { p: PropertyType.STRING, q: PropertyType.INT } }, canAddFields: true });
+    await expect(a.store.call('putContexts', { contexts: [{ typeId, name: 'c-r', properties: { r: { intValue: 1n } } }] })).rejects.toMatchObject({
+      code: 3,
+      message: expect.stringMatching(/unknown property: r/),
+    });
+    await expect(a.store.call('putContexts', { contexts: [{ typeId, name: 'c-q', properties: { q: { stringValue: 'x' } } }] })).rejects.toMatchObject({
+      code: 3,
+      message: expect.stringMatching(/unmatched property type: q/),
+    });
     const [stored] = (await a.store.call('getContextsByType', { typeName: name })).contexts!;
     await a.store.call('putContexts', { contexts: [{ ...stored, properties: { ...stored.properties, q: { intValue: 3n } } }] });
     const read = await b.store.call('getContextByTypeAndName', { typeName: name, contextName: 'c' });
