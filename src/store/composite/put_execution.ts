@@ -76,7 +76,13 @@ export const putExecution: RpcImpl<'putExecution'> = async (tx, request) => {
   }
   // The event-only pairs' artifacts must exist: checked here, where upstream writes a
   // dangling event (deviation from quirk B28).
-  if (events.length > 0) await writeEvents(tx, events, (k) => `artifact_event_pairs[${eventPairIndex[k]}].event`);
+  if (events.length > 0) {
+    // The pairs' artifacts and the execution were just written by this transaction.
+    await writeEvents(tx, events, (k) => `artifact_event_pairs[${eventPairIndex[k]}].event`, {
+      artifacts: writtenArtifactIds.map(Number),
+      ...(execution.id === undefined ? { createdExecutions: [Number(executionId)] } : { executions: [Number(executionId)] }),
+    });
+  }
   if (pairError) throw pairError;
 
   const contextIds = await upsertContexts(tx, request.contexts ?? [], {

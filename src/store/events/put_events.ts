@@ -18,7 +18,8 @@ import { isStorableEventType } from './event_type';
  * failure rejects the whole request before anything is written: ids and type present, both
  * nodes exist (INVALID_ARGUMENT, never NOT_FOUND), and no event with the same (artifact,
  * execution, type) stored or earlier in the request (ALREADY_EXISTS). Statements: one
- * existence lookup for all nodes, one for all candidate duplicates, then multi-row inserts.
+ * existence lookup for all nodes, one for all candidate duplicates, then multi-row inserts;
+ * the composite writes skip the lookups their own writes already answer (KnownNodes).
  */
 export const putEvents: RpcImpl<'putEvents'> = async (tx, request) => {
   const events = request.events ?? [];
@@ -32,17 +33,31 @@ export const putEvents: RpcImpl<'putEvents'> = async (tx, request) => {
  * composite writes (PutExecution, PutLineageSubgraph), which run the same checks on their
  * events.
  */
-export async function writeEvents(tx: Tx, events: readonly Event[], field: string | ((index: number) => string)): Promise<void> {
+export async function writeEvents(
+  tx: Tx,
+  events: readonly Event[],
+  field: string | ((index: number) => string),
+  known: KnownNodes = {},
+): Promise<void> {
   const label = typeof field === 'string' ? (i: number) => `${field}[${i}]` : field;
+  const knownArtifacts = new Set(known.artifacts ?? []);
+  const knownExecutions = new Set(known.executions ?? []);
+  const createdExecutions = new Set(known.createdExecutions ?? []);
+  for (const id of createdExecutions) knownExecutions.add(id);
   const artifactIds: number[] = [];
   const executionIds: number[] = [];
   for (const e of events) {
     const a = e.artifactId === undefined ? null : storedIdOf(e.artifactId);
     const x = e.executionId === undefined ? null : storedIdOf(e.executionId);
-    if (a !== null) artifactIds.push(a);
-    if (x !== null) executionIds.push(x);
+    if (a !== null && !knownArtifacts.has(a)) artifactIds.push(a);
+    if (x !== null && !knownExecutions.has(x)) executionIds.push(x);
   }
-  const existing = await existingNodeIds(tx, { Artifact: artifactIds, Execution: executionIds });
+  const existing =
+    artifactIds.length + executionIds.length > 0
+      ? await existingNodeIds(tx, { Artifact: artifactIds, Execution: executionIds })
+      : { Artifact: new Set<number>(), Execution: new Set<number>() };
+  for (const id of knownArtifacts) existing.Artifact.add(id);
+  for (const id of knownExecutions) existing.Execution.add(id);
 
   const candidates: NewEvent[] = events.map((event, i) => {
     const at = label(i);
@@ -71,7 +86,9 @@ export async function writeEvents(tx: Tx, events: readonly Event[], field: strin
     };
   });
 
-  const stored = await existingEventKeys(tx, candidates);
+  // An execution created by this transaction has no stored events yet.
+  const mayBeStored = candidates.filter((c) => !createdExecutions.has(c.executionId));
+  const stored = mayBeStored.length > 0 ? await existingEventKeys(tx, mayBeStored) : new Set<string>();
   const seen = new Set<string>();
   candidates.forEach((c, i) => {
     const key = eventKeyString(c);
@@ -85,6 +102,16 @@ export async function writeEvents(tx: Tx, events: readonly Event[], field: strin
   });
 
   await insertEvents(tx, candidates);
+}
+
+/**
+ * Nodes the calling transaction already knows to exist, because it wrote or read them itself:
+ * their existence is not asked again. Executions it created cannot have stored events.
+ */
+export interface KnownNodes {
+  artifacts?: Iterable<number>;
+  executions?: Iterable<number>;
+  createdExecutions?: Iterable<number>;
 }
 
 /** Steps with neither `index` nor `key` set are dropped, as upstream does. */

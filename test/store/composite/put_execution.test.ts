@@ -332,7 +332,31 @@ describeStore('PutExecution', (ctx) => {
     await ctx().call('putExecution', good);
   });
 
-  it('issues the same number of statements for 1 and 1,000 artifact-event pairs', async () => {
+  it('a new execution with new artifacts asks neither whether its nodes exist nor for stored events', async () => {
+    const request = () => ({
+      execution: { typeId: t.execution },
+      artifactEventPairs: [{ artifact: artifact(), event: { type: OUTPUT, path: { steps: [{ key: 'out' }] } } }],
+    });
+    await ctx().call('putExecution', request());
+    const { sql, result } = await statementsDuring(ctx().db, () => ctx().call('putExecution', request()));
+    const reads = sql.filter((q) => /^\s*select/i.test(q));
+    expect(reads.filter((q) => /\bfrom\s+\W?Event\W?\s/i.test(q))).toEqual([]);
+    expect(reads.filter((q) => /union all/i.test(q) || /node_table/i.test(q))).toEqual([]);
+    const { events } = await ctx().call('getEventsByExecutionIDs', { executionIds: [result.executionId!] });
+    expect(events!.map((e) => [e.artifactId, e.type])).toEqual([[result.artifactIds![0], OUTPUT]]);
+  });
+
+  it('an existing execution still meets the stored-event check: the same event twice is ALREADY_EXISTS', async () => {
+    const first = await ctx().call('putExecution', {
+      execution: { typeId: t.execution },
+      artifactEventPairs: [{ artifact: artifact(), event: { type: OUTPUT } }],
+    });
+    const [execution] = (await ctx().call('getExecutionsById', { executionIds: [first.executionId!] })).executions!;
+    const [stored] = (await ctx().call('getArtifactsById', { artifactIds: [first.artifactIds![0]] })).artifacts!;
+    await expectRejected(ctx(), 'putExecution', { execution, artifactEventPairs: [{ artifact: stored, event: { type: OUTPUT } }] }, StatusCode.ALREADY_EXISTS);
+  });
+
+  it('issues the same number of statements for 2 and 1,000 artifact-event pairs', async () => {
     const contexts = [newContext(), newContext({ typeId: t.run })];
     await ctx().call('putExecution', { execution: { typeId: t.execution }, contexts });
     const inputs = (await ctx().call('putArtifacts', { artifacts: Array.from({ length: 1000 }, () => artifact()) })).artifactIds!;
@@ -346,7 +370,10 @@ describeStore('PutExecution', (ctx) => {
       contexts: contexts.map((c) => ({ typeId: c.typeId, name: c.name })),
       options: { reuseContextIfAlreadyExist: true },
     });
-    const one = await statementsDuring(ctx().db, () => ctx().call('putExecution', request(1)));
+    // Two pairs, one of each kind (a new output artifact, an event naming a stored input), so the
+    // small request needs every lookup the big one does; the types' schemas already remembered.
+    await ctx().call('putExecution', request(2));
+    const one = await statementsDuring(ctx().db, () => ctx().call('putExecution', request(2)));
     const many = await statementsDuring(ctx().db, () => ctx().call('putExecution', request(1000)));
     expect(many.result.artifactIds).toHaveLength(1000);
     const rowByRow = ctx().backend.dialect === 'mysql' && (await insertsRowByRow(ctx()));
