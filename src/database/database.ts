@@ -37,6 +37,14 @@ export interface Tx {
    * in a transaction: a wrong declaration costs time, never consistency.
    */
   soleStatementNext(): void;
+  /**
+   * Runs `reads` before the unit's transaction begins, each statement on its own; the unit's
+   * later statements are framed as usual (BEGIN sent before the first of them, none at all if
+   * there is none). For a check whose answer, if acted upon, is checked again under a lock, in
+   * units that begin lazily (read units and TransactionOptions.checksUnderLock); elsewhere, or
+   * once a statement has gone out framed, `reads` simply runs inside the transaction.
+   */
+  unframed<T>(reads: () => Promise<T>): Promise<T>;
 }
 
 export interface TransactionOptions {

@@ -13,6 +13,10 @@ import type { Knex } from 'knex';
  * before its first statement (same round trips as an eager BEGIN), and a read that issues no
  * statement at all (an empty id list) costs none.
  *
+ * A unit that checks before it writes (type registration: re-registering an unchanged type
+ * only reads, and what it reads never changes once committed) may also run those first reads
+ * unframed (`Tx.unframed`) and begin only if it must write — it then re-checks under its lock.
+ *
  * How: the unit's code says, before its first statement, that the next statement is its only
  * one (`Tx.soleStatementNext`). If it then issues a second statement anyway (a bug, or an id
  * list long enough to be split), that statement is refused with `NeedsTransactionFrame` and the
@@ -27,10 +31,14 @@ export interface DeferredBeginState {
   begun: boolean;
   /** A statement ran alone, outside any frame: any further statement must be refused. */
   ranAlone: boolean;
+  /** Inside Tx.unframed: statements run on their own until it returns. */
+  unframed: boolean;
+  /** A statement of the unit's work went out inside the frame (not only BEGIN, not only unframed reads). */
+  framedStatementSent: boolean;
 }
 
 export function deferredBeginState(): DeferredBeginState {
-  return { soleStatementDeclared: false, begun: false, ranAlone: false };
+  return { soleStatementDeclared: false, begun: false, ranAlone: false, unframed: false, framedStatementSent: false };
 }
 
 /** A unit that declared one statement issued a second: it must run again, framed. */
@@ -96,7 +104,11 @@ function deferBegin(trx: KnexTransactionInternals, state: DeferredBeginState): v
           throw error;
         });
       }
-      if (state.begun) return query.call(trxClient, conn, obj);
+      if (state.begun) {
+        state.framedStatementSent = true;
+        return query.call(trxClient, conn, obj);
+      }
+      if (state.unframed) return query.call(trxClient, conn, obj);
       if (state.ranAlone) return Promise.reject(new NeedsTransactionFrame());
       if (state.soleStatementDeclared) {
         state.ranAlone = true;
@@ -108,6 +120,7 @@ function deferBegin(trx: KnexTransactionInternals, state: DeferredBeginState): v
         () => {
           beginning = false;
           if (beginError !== undefined) throw beginError;
+          state.framedStatementSent = true;
           return query.call(trxClient, conn, obj);
         },
         (error: unknown) => {

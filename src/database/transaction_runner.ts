@@ -95,7 +95,7 @@ export class TransactionRunner {
     let reconnected = false;
     // Reads begin lazily and may run one statement unframed (deferred_read_begin.ts), until a
     // unit proves it needs the frame.
-    let deferBegin = options.readOnly === true;
+    let deferBegin = options.readOnly === true || options.checksUnderLock === true;
     for (let attempt = 1; ; attempt++) {
       if (options.signal?.aborted) throw abortError(options.signal);
       const started = process.hrtime.bigint();
@@ -198,7 +198,9 @@ export class TransactionRunner {
           } as Knex.TransactionConfig,
         );
       } catch (error) {
-        throw new AttemptFailed(entry.abortReason ?? firstError ?? error, entry.phase);
+        // Begun lazily, a unit that sent nothing inside its frame yet is still only beginning.
+        const phase: Phase = deferred && !deferred.framedStatementSent && (entry.phase as Phase) === 'working' ? 'beginning' : entry.phase;
+        throw new AttemptFailed(entry.abortReason ?? firstError ?? error, phase);
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -225,6 +227,15 @@ export class TransactionRunner {
       },
       soleStatementNext: () => {
         if (deferred && !deferred.begun && !deferred.ranAlone) deferred.soleStatementDeclared = true;
+      },
+      unframed: async (reads) => {
+        if (!deferred || deferred.begun || deferred.ranAlone || deferred.unframed) return reads();
+        deferred.unframed = true;
+        try {
+          return await reads();
+        } finally {
+          deferred.unframed = false;
+        }
       },
     };
   }

@@ -106,6 +106,29 @@ describeEachBackend('deferred BEGIN for read units (deferred_read_begin.ts)', (b
     expect(n).toBe(0);
   });
 
+  it('a checking write runs its unframed reads alone, and begins only if it goes on', async () => {
+    const onlyChecks = await statementsDuring(db, () =>
+      db.transaction(async (tx) => {
+        const n = await tx.unframed(async () => Number((await typeCount(tx))[0].n) + Number((await typeCount(tx))[0].n));
+        expect(n).toBe(2);
+      }, { checksUnderLock: true }),
+    );
+    expect(onlyChecks.sql).toHaveLength(2);
+    expect(onlyChecks.sql.some(isFrame)).toBe(false);
+
+    const goesOn = await statementsDuring(db, () =>
+      db.transaction(async (tx) => {
+        await tx.unframed(() => typeCount(tx));
+        await tx.knex(tx.table('Type')).insert({ name: 'deferred.U', type_kind: 1 });
+      }, { checksUnderLock: true }),
+    );
+    expect(isFrame(goesOn.sql[0])).toBe(false);
+    expect(goesOn.sql.slice(1).some(isFrame)).toBe(true);
+    expect(isFrame(goesOn.sql[goesOn.sql.length - 1])).toBe(true);
+    const n = await db.transaction(async (tx) => Number((await tx.knex(tx.table('Type')).count({ n: '*' }).where({ name: 'deferred.U' }))[0].n));
+    expect(n).toBe(1);
+  });
+
   it('a failing lone statement fails the unit with its own error, and the connection serves the next unit', async () => {
     await expect(
       db.transaction(async (tx) => {

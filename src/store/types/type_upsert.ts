@@ -20,9 +20,12 @@ export async function upsertTypes(tx: Tx, entries: readonly TypeUpsertEntry[], o
 
   // Re-registering stored, unchanged types (every TFX and Kubeflow launch does) only reads, and
   // takes no lock: what it answers (ids, compatibility) never changes once committed.
+  // Those reads run before the transaction begins (on SQLite the write lock taken at BEGIN is
+  // what makes the plan below safe to write, so there they stay inside it).
   let results: WorkingType[] | undefined;
   try {
-    results = await planUpserts(tx, entries, options, false);
+    const plan = () => planUpserts(tx, entries, options, false);
+    results = await (tx.dialect === 'sqlite' ? plan() : tx.unframed(plan));
   } catch {
     // An answer from unlocked reads may be out of date (an external id moved on meanwhile):
     // only the locked pass below may fail the call.
