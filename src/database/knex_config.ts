@@ -7,6 +7,7 @@ import { guardedClient, knexDialectClient } from './driver_error_facts';
 import { latin1SessionTypeCast, latin1WireClient } from './mysql_wire_text';
 import { sqliteWorkerClient, withImmediateWrites } from './sqlite_worker_client';
 import { withOneStatementReadOnlyBegin } from './mysql_read_only';
+import { withPreparedStatementCache } from './sqlite_statement_cache';
 
 const DEFAULT_POOL_MAX = 10;
 /** SQLite worker threads per process: readers beside the writer, without crowding the cores. */
@@ -130,7 +131,7 @@ export function inProcessSqliteKnexConfig(config: SqliteConfig, timeouts: Databa
     log: QUIET_LOG,
     compileSqlOnError: false,
     acquireConnectionTimeout: timeouts.connectMs + (timeouts.statementMs || 60_000),
-    client: guardedClient(withImmediateWrites(knexDialectClient('sqlite')), guard),
+    client: guardedClient(withImmediateWrites(withPreparedStatementCache(knexDialectClient('sqlite'))), guard),
     connection: { filename: config.filename, options: { readonly: !!config.readonly } },
     useNullAsDefault: true,
     pool: {
