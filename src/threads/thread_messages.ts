@@ -8,7 +8,10 @@ import type { TenancyDenial, TenancyScope } from '../store/tenancy/tenancy_scope
  * What crosses between the main thread and a store thread (store_thread.ts). Everything here
  * survives structured clone: ts-proto messages are plain objects of bigints, strings and
  * Uint8Arrays; functions (a tenancy scope's onDenial) and class identities (MlmdError) do not,
- * so they travel as data and are rebuilt on the other side.
+ * so they travel as data and are rebuilt on the other side. Bytes fields arrive as plain
+ * Uint8Arrays where ts-proto declares Buffer: a response's only reader on the main thread is
+ * its serializer, which takes any Uint8Array (test/threads/structured_clone.test.ts checks
+ * every RPC's request and response re-encodes to the same bytes).
  */
 
 /** The thread's workerData: which prepared file to open, and the slot cancellations are written to. */
