@@ -7,9 +7,15 @@ import { MetadataStoreServiceClient } from '../../src/generated/ml_metadata/prot
 import { healthStatus, startServerProcess } from '../faults/server_process';
 import { parsePrometheusText, sampleValue } from '../observability/prometheus_text';
 import { freePort } from '../support/db_servers';
-import { callRpc } from '../transport/grpc_test_client';
+import { callRpc, type Outcome } from '../transport/grpc_test_client';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function ok<T>(pending: Promise<Outcome>): Promise<T> {
+  const outcome = await pending;
+  if (!outcome.ok) throw new Error(`code ${outcome.code}: ${outcome.details}`);
+  return outcome.response as T;
+}
 
 /**
  * The real server on a SQLite file: calls are served by the store threads, and what the threads
@@ -34,15 +40,12 @@ describe('the server on a SQLite file, calls served by store threads', () => {
         if (Date.now() > until) throw new Error(`the server never served:\n${server.stderr()}\n${server.stdout()}`);
         await sleep(200);
       }
-      const type = await callRpc(client, 'putArtifactType', { artifactType: { name: 'threads.Served' } });
-      expect(type.ok, type.details).toBe(true);
-      const typeId = (type.response as { typeId: bigint }).typeId;
-      const put = await callRpc(client, 'putArtifacts', { artifacts: [{ typeId, uri: 'a' }, { typeId, uri: 'b' }] });
-      expect(put.ok, put.details).toBe(true);
+      const { typeId } = await ok<{ typeId: bigint }>(callRpc(client, 'putArtifactType', { artifactType: { name: 'threads.Served' } }));
+      const { artifactIds } = await ok<{ artifactIds: bigint[] }>(callRpc(client, 'putArtifacts', { artifacts: [{ typeId, uri: 'a' }, { typeId, uri: 'b' }] }));
       const missing = await callRpc(client, 'putArtifacts', { artifacts: [{ typeId: 999_999n, uri: 'c' }] });
       expect(missing.ok).toBe(false);
-      const read = await callRpc(client, 'getArtifactsById', { artifactIds: (put.response as { artifactIds: bigint[] }).artifactIds });
-      expect((read.response as { artifacts: { uri: string }[] }).artifacts.map((a) => a.uri)).toEqual(['a', 'b']);
+      const read = await ok<{ artifacts: { uri: string }[] }>(callRpc(client, 'getArtifactsById', { artifactIds }));
+      expect(read.artifacts.map((a) => a.uri)).toEqual(['a', 'b']);
 
       const samples = parsePrometheusText(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
       expect(sampleValue(samples, 'mlmd_rows_written_total', { kind: 'artifact' })).toBe(2);
