@@ -1,7 +1,7 @@
 /**
  * The README's layer table, checked (`npm run check:layers`, part of `npm test`).
  *
- *   entry point (src/main.ts, src/config/)
+ *   entry point (src/main.ts, src/config/, src/cluster/, src/threads/: store threads on SQLite)
  *     -> transport (src/transport/)
  *       -> store (src/store/: MLMD semantics, lineage, one transaction per RPC)
  *         -> repositories (src/repositories/: every SQL statement), filter (src/filter/)
@@ -11,7 +11,7 @@
  *
  * Each rule forbids one kind of arrow; a file may import its own layer and the layers below.
  */
-const LAYERS_ABOVE_DATABASE = '^src/(main\\.ts|config|transport|store|repositories|filter|observability)(/|$)';
+const LAYERS_ABOVE_DATABASE = '^src/(main\\.ts|config|threads|transport|store|repositories|filter|observability)(/|$)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -56,7 +56,7 @@ module.exports = {
       comment: 'The store implements MLMD semantics; it does not know the transport, the config or the metrics.',
       severity: 'error',
       from: { path: '^src/store/' },
-      to: { path: '^src/(main\\.ts|config|transport|observability)(/|$)' },
+      to: { path: '^src/(main\\.ts|config|threads|transport|observability)(/|$)' },
     },
     {
       name: 'store-sees-only-the-transaction-type',
@@ -76,15 +76,23 @@ module.exports = {
       name: 'no-sql-above-repositories',
       comment: 'Knex is used by the repositories, the filter translation and the database layer only.',
       severity: 'error',
-      from: { path: '^src/(store|transport|config|observability|main\\.ts)' },
+      from: { path: '^src/(store|threads|transport|config|observability|main\\.ts)' },
       to: { path: '^node_modules/knex/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'threads-run-the-store',
+      comment:
+        'src/threads/ serves the store from worker threads on a SQLite file: it opens databases, so it sits above the store with the entry point, and knows neither the transport, the config nor the metrics (it reports through DatabaseObserver).',
+      severity: 'error',
+      from: { path: '^src/threads/' },
+      to: { path: '^src/(main\\.ts|config|cluster|transport|observability)(/|$)' },
     },
     {
       name: 'transport-skips-no-layer',
       comment: 'The transport talks to the store only.',
       severity: 'error',
       from: { path: '^src/transport/' },
-      to: { path: '^(src/(repositories|filter|database)|migrations)/' },
+      to: { path: '^(src/(repositories|filter|database|threads)|migrations)/' },
     },
     {
       name: 'observability-is-beside-the-layers',

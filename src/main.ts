@@ -12,6 +12,8 @@ import { startMetricsServer, type MetricsServerHandle } from './observability/me
 import { logDatabaseTarget, logListening, logSchemaVersion } from './observability/startup_log';
 import { unavailable } from './errors';
 import { MetadataStore } from './store/metadata_store';
+import { StoreThreads } from './threads/store_threads';
+import { sqliteThreads } from './database/knex_config';
 import { Purger } from './store/retention/purge';
 import { RETENTION_LOCK_NAME, RetentionScheduler } from './store/retention/retention_scheduler';
 import { tryAcquireSessionLock } from './database/session_lock';
@@ -87,6 +89,10 @@ async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void
   const retentionMetrics = new RetentionMetrics(metrics.registry);
   let retention: RetentionScheduler | undefined;
   let db: Database | undefined;
+  // On a SQLite file, whole RPCs run in threads of their own (src/threads/); `db` keeps
+  // schema set-up, health pings, the retention purge and its lock.
+  let storeThreads: StoreThreads | undefined;
+  const threadedSqlite = settings.database.kind === 'sqlite' && settings.database.filename !== ':memory:';
   let server: RunningServer | undefined;
   let metricsServer: MetricsServerHandle | null = null;
   const startupAbort = new AbortController();
@@ -132,10 +138,12 @@ async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void
     const { forced } = server ? await server.shutdown(graceMs) : { forced: false };
     if (forced && db) {
       // Their callers were told the call failed: none of their writes may commit now.
-      const n = db.abortTransactions(unavailable('The server is shutting down; the call was cancelled and rolled back.'));
+      const reason = unavailable('The server is shutting down; the call was cancelled and rolled back.');
+      const n = (storeThreads?.abortCalls(reason) ?? 0) + db.abortTransactions(reason);
       if (n > 0) logger.warn({ transactions: n }, 'rolled back transactions still in flight after the grace period');
     }
     await metricsServer?.close().catch(() => undefined);
+    await storeThreads?.close().catch((e: unknown) => logger.warn({ err: e }, 'closing the SQLite store threads failed'));
     await db?.close().catch((e: unknown) => logger.warn({ err: e }, 'closing the database pool failed'));
     logger.info({ forced }, 'stopped');
     // The logger flushes its pending stdout writes synchronously on exit: nothing is lost here.
@@ -149,7 +157,8 @@ async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void
   try {
     db = await openWhenReachable(
       settings.database,
-      { schema: settings.schema, migrations: MLMD_MIGRATIONS, poolMax: settings.dbPoolSize, timeouts: settings.dbTimeouts },
+      // With store threads serving the calls, this pool only pings, purges and locks.
+      { schema: settings.schema, migrations: MLMD_MIGRATIONS, poolMax: threadedSqlite ? 2 : settings.dbPoolSize, timeouts: settings.dbTimeouts },
       metrics.database,
       {
         unreachableForMs: settings.dbStartupTimeoutMs,
@@ -201,7 +210,25 @@ async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void
   if (!link || link.workerId === 1) logSchemaVersion(logger, db.schemaVersion);
 
   try {
-    dispatcher.ready(new MetadataStore(db));
+    if (threadedSqlite && settings.database.kind === 'sqlite') {
+      // The file is prepared (schema created or migrated) by `db`: the threads only open it.
+      storeThreads = await StoreThreads.open({
+        config: settings.database,
+        schemaVersion: db.schemaVersion,
+        timeouts: settings.dbTimeouts,
+        threads: sqliteThreads(settings.dbPoolSize),
+        observer: metrics.database,
+        onThreadLost: (e) => logger.error({ err: e }, 'a SQLite store thread stopped; a new one replaces it'),
+      });
+      if (stopping) {
+        await storeThreads.close().catch(() => undefined);
+        return;
+      }
+      // The pool gauges describe what calls wait for: a free store thread.
+      const stats = storeThreads.stats();
+      metrics.database.observePool(() => stats);
+    }
+    dispatcher.ready(storeThreads ?? new MetadataStore(db));
     purger.ready(new Purger(db));
     const grpc = await startGrpc();
     // Without waiting for the next periodic ping: SERVING as soon as the database is open.
@@ -231,6 +258,7 @@ async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void
     });
     logListening(logger, { grpcPort: grpc.port, metricsPort: metricsServer?.port ?? null });
   } catch (e) {
+    await storeThreads?.close().catch(() => undefined);
     await db.close().catch(() => undefined);
     fail((e as Error).message, EXIT_STARTUP_FAILURE);
   }

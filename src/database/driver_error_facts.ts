@@ -50,7 +50,7 @@ export function guardedClient(Base: typeof Knex.Client, guard: StatementGuard): 
   class GuardedClient extends Client {
     override _query(connection: unknown, obj: QueryObject): Promise<unknown> {
       const aborted = (connection as WatchedConnection | undefined)?.[ABORT_REASON];
-      if (aborted && !/^\s*ROLLBACK\b/i.test(obj?.sql ?? '')) return Promise.reject(aborted);
+      if (aborted && !/^\s*ROLLBACK\b/i.test(obj?.sql ?? '')) return Promise.reject(unprefixedCopy(aborted));
       const pending = Promise.resolve()
         .then(() => super._query(connection, obj))
         .catch((error: unknown) => {
@@ -72,6 +72,19 @@ export function guardedClient(Base: typeof Knex.Client, guard: StatementGuard): 
     }
   }
   return GuardedClient as unknown as typeof Knex.Client;
+}
+
+/**
+ * Knex prefixes the SQL to a failed statement's error message in place. The abort reason is
+ * what the transaction runner reports to the caller, so the statement fails with a copy and
+ * the reason keeps its words.
+ */
+function unprefixedCopy(error: Error): Error {
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as Error;
+  Object.assign(copy, error);
+  Object.defineProperty(copy, 'message', { value: error.message, writable: true, configurable: true });
+  copy.stack = error.stack;
+  return copy;
 }
 
 /** Knex's own dialect client classes (not in its public typings; stable module paths). */

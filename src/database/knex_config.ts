@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import pg from 'pg';
-import { DEFAULT_TIMEOUTS, type DatabaseConfig, type DatabaseTimeouts, type MysqlConfig, type PostgresConfig } from './config';
+import { DEFAULT_TIMEOUTS, type DatabaseConfig, type DatabaseTimeouts, type MysqlConfig, type PostgresConfig, type SqliteConfig } from './config';
 import { guardedClient, knexDialectClient } from './driver_error_facts';
 import { latin1SessionTypeCast, latin1WireClient } from './mysql_wire_text';
 import { sqliteWorkerClient, withImmediateWrites } from './sqlite_worker_client';
 import { withOneStatementReadOnlyBegin } from './mysql_read_only';
 import { withDeferredReadBegin } from './deferred_read_begin';
+import { withPreparedStatementCache } from './sqlite_statement_cache';
 
 const DEFAULT_POOL_MAX = 10;
 /** SQLite worker threads per process: readers beside the writer, without crowding the cores. */
@@ -117,6 +118,49 @@ function readPassfile(config: PostgresConfig): string | undefined {
   return undefined;
 }
 
+/**
+ * One synchronous better-sqlite3 connection in this thread: a private in-memory database, or
+ * a file whose statements this thread runs itself (the store threads of src/threads/, which
+ * each hold one on a file the main thread prepared). Files are in WAL mode, as the worker
+ * client's, so readers in other threads run beside the one writer.
+ */
+export function inProcessSqliteKnexConfig(config: SqliteConfig, timeouts: DatabaseTimeouts = DEFAULT_TIMEOUTS): Knex.Config {
+  const guard = { dialect: config.kind, noAnswerMs: 0 };
+  const busyTimeoutMs = sqliteBusyTimeoutMs(timeouts);
+  const wal = config.filename !== ':memory:' && !config.readonly;
+  return {
+    log: QUIET_LOG,
+    compileSqlOnError: false,
+    acquireConnectionTimeout: timeouts.connectMs + (timeouts.statementMs || 60_000),
+    client: guardedClient(withDeferredReadBegin(withImmediateWrites(withPreparedStatementCache(knexDialectClient('sqlite')))), guard),
+    connection: { filename: config.filename, options: { readonly: !!config.readonly } },
+    useNullAsDefault: true,
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate: (conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) => {
+        try {
+          conn.pragma(`busy_timeout = ${busyTimeoutMs}`);
+          if (wal) conn.pragma('journal_mode = WAL');
+          done(null, conn);
+        } catch (e) {
+          done(e as Error, conn);
+        }
+      },
+    },
+  };
+}
+
+/** SQLite waits this long for another connection's lock (the statement timeout, else a minute). */
+function sqliteBusyTimeoutMs(timeouts: DatabaseTimeouts): number {
+  return timeouts.statementMs > 0 ? Math.round(timeouts.statementMs) : 60_000;
+}
+
+/** SQLite worker threads per process (the worker client's pool, or the store threads): readers beside the writer, without crowding the cores. */
+export function sqliteThreads(poolMax = DEFAULT_POOL_MAX): number {
+  return Math.max(2, Math.min(SQLITE_MAX_THREADS, poolMax));
+}
+
 /** Knex configuration for the metadata database itself. */
 export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX, timeouts: DatabaseTimeouts = DEFAULT_TIMEOUTS): Knex.Config {
   const guard = { dialect: config.kind, noAnswerMs: timeouts.statementMs > 0 ? timeouts.statementMs + NO_ANSWER_SLACK_MS : 0 };
@@ -130,7 +174,7 @@ export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX, t
   };
   switch (config.kind) {
     case 'sqlite': {
-      const busyTimeoutMs = timeouts.statementMs > 0 ? Math.round(timeouts.statementMs) : 60_000;
+      const busyTimeoutMs = sqliteBusyTimeoutMs(timeouts);
       const wal = config.filename !== ':memory:' && !config.readonly;
       if (config.filename !== ':memory:') {
         // A file: each connection a worker thread (sqlite_worker_client.ts), so a heavy query
@@ -140,28 +184,11 @@ export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX, t
           client: guardedClient(withDeferredReadBegin(withImmediateWrites(sqliteWorkerClient(knexDialectClient('sqlite'), { busyTimeoutMs, wal }))), guard),
           connection: { filename: config.filename, options: { readonly: !!config.readonly } },
           useNullAsDefault: true,
-          pool: { min: 1, max: Math.max(2, Math.min(SQLITE_MAX_THREADS, poolMax)) },
+          pool: { min: 1, max: sqliteThreads(poolMax) },
         };
       }
       // A private in-memory database exists only in its one connection.
-      return {
-        ...common,
-        client: guardedClient(withDeferredReadBegin(withImmediateWrites(knexDialectClient('sqlite'))), guard),
-        connection: { filename: config.filename, options: { readonly: !!config.readonly } },
-        useNullAsDefault: true,
-        pool: {
-          min: 1,
-          max: 1,
-          afterCreate: (conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) => {
-            try {
-              conn.pragma(`busy_timeout = ${busyTimeoutMs}`);
-              done(null, conn);
-            } catch (e) {
-              done(e as Error, conn);
-            }
-          },
-        },
-      };
+      return inProcessSqliteKnexConfig(config, timeouts);
     }
     case 'mysql':
       return {

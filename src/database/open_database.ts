@@ -2,11 +2,11 @@ import knexFactory, { type Knex } from 'knex';
 import fs from 'node:fs';
 import path from 'node:path';
 import { failedPrecondition, isMlmdError, MlmdError, StatusCode, unavailable } from '../errors';
-import { DEFAULT_TIMEOUTS, type DatabaseConfig, type DatabaseTimeouts, type OpenOptions } from './config';
+import { DEFAULT_TIMEOUTS, type DatabaseConfig, type DatabaseTimeouts, type OpenOptions, type SqliteConfig } from './config';
 import type { Database, Tx, TransactionOptions } from './database';
 import { classifyDbError, driverMessageOf } from './db_errors';
 import { ensureDatabaseExists } from './ensure_database_exists';
-import { describeDatabase, knexConfig } from './knex_config';
+import { describeDatabase, inProcessSqliteKnexConfig, knexConfig } from './knex_config';
 import { NO_OP_OBSERVER, type DatabaseObserver } from './observer';
 import { detectInsertIdStrategy, type InsertIdStrategy } from './insert_returning_ids';
 import { initializeSchema } from './schema/initialize_schema';
@@ -49,6 +49,30 @@ export async function openDatabase(
     await setupKnex?.destroy().catch(() => undefined);
   }
   return new KnexDatabase(knex, config, schemaVersion, observer, insertIds, timeouts);
+}
+
+/**
+ * One in-process connection on a SQLite file that openDatabase already prepared elsewhere
+ * (schema created or migrated, version checked): no schema work here. For the store threads
+ * (src/threads/), which each serve whole RPCs on a connection of their own; `schemaVersion`
+ * is the one the preparing connection found.
+ */
+export async function openPreparedSqlite(
+  config: SqliteConfig,
+  options: { schemaVersion: number; timeouts?: DatabaseTimeouts },
+  observer: DatabaseObserver = NO_OP_OBSERVER,
+): Promise<Database> {
+  const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
+  const knex = knexFactory(inProcessSqliteKnexConfig(config, timeouts));
+  observeQueries(knex, observer);
+  try {
+    // The first statement opens the file (and runs the connection's pragmas): fail here, not in the first call.
+    await knex.raw('SELECT 1');
+  } catch (e) {
+    await knex.destroy().catch(() => undefined);
+    throw explainConnectionFailure(config, e, timeouts);
+  }
+  return new KnexDatabase(knex, config, options.schemaVersion, observer, await detectInsertIdStrategy(knex, config.kind), timeouts);
 }
 
 /** How long close() waits for the pool to let go before leaving the rest to process exit. */

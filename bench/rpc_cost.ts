@@ -1,0 +1,115 @@
+/**
+ * Cost of one RPC on our server: wall time at the client and the server process's CPU.
+ *
+ *   npx tsx bench/rpc_cost.ts [serverTreeDir]
+ *
+ * Starts the server of `serverTreeDir` (default: the tree this file is in) as its own process
+ * (`node --import tsx <dir>/src/main.ts --workers=1 --grpc_port=P --metrics_port=0
+ * --sqlite_path=<tmp>`), writes a small Kubeflow-shaped population over gRPC and calls, one
+ * call at a time from one grpc-js client: GetContextByTypeAndName, GetArtifactsByID of three
+ * artifacts with properties, and PutExecution of a task (execution, one input and one output
+ * artifact, its run context). For each it prints the wall µs per call and the server's CPU µs
+ * per call, from /proc/<pid>/stat (utime + stime of every thread of the process). CPU per call
+ * is the steadier number on a shared machine; wall time moves with the machine's load.
+ * A benchmark: nothing passes or fails.
+ *
+ * Knobs: RPC_COST_CALLS [2000] calls per RPC after 200 warm-up calls; RPC_COST_NODE_ARGS, extra
+ * node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { credentials } from '@grpc/grpc-js';
+import { Event_Type, PropertyType } from '../src/generated/ml_metadata/proto/metadata_store';
+import { MetadataStoreServiceClient } from '../src/generated/ml_metadata/proto/metadata_store_service';
+import { freePort } from '../test/support/db_servers';
+import { callRpc } from '../test/transport/grpc_test_client';
+import type { RpcMethod } from '../src/store/rpc';
+
+const CALLS = Number(process.env.RPC_COST_CALLS ?? 2000);
+const WARM_UP = 200;
+/** /proc/<pid>/stat counts in clock ticks; Linux reports USER_HZ = 100. */
+const MS_PER_TICK = 10;
+
+function serverCpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // After "pid (comm) ": state is field 0, utime field 11, stime field 12.
+  return (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK;
+}
+
+async function main(): Promise<void> {
+  const tree = path.resolve(process.argv[2] ?? path.join(__dirname, '..'));
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rpc-cost-'));
+  const server = spawn(
+    process.execPath,
+    [...(process.env.RPC_COST_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', path.join(tree, 'src/main.ts'), '--workers=1', `--grpc_port=${port}`, '--metrics_port=0', `--sqlite_path=${path.join(dir, 'mlmd.db')}`],
+    { cwd: tree, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const pid = server.pid!;
+  const client = new MetadataStoreServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  const call = async <T>(method: RpcMethod, request: unknown): Promise<T> => {
+    const r = await callRpc(client, method, request, undefined, 30_000);
+    if (!r.ok) throw new Error(`${method}: code ${r.code}: ${r.details}`);
+    return r.response as T;
+  };
+  try {
+    await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + 90_000, (e) => (e ? reject(e) : resolve())));
+    // The port opens before the store when start-up waits; retry until calls are served.
+    for (let i = 0; ; i++) {
+      const r = await callRpc(client, 'getContextTypes', {}, undefined, 5_000);
+      if (r.ok) break;
+      if (i > 300) throw new Error(`the server does not serve calls: ${r.details}`);
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    const { typeId: runType } = await call<{ typeId: bigint }>('putContextType', { contextType: { name: 'system.PipelineRun', properties: { namespace: PropertyType.STRING } } });
+    const { typeId: taskType } = await call<{ typeId: bigint }>('putExecutionType', { executionType: { name: 'system.ContainerExecution', properties: { task_name: PropertyType.STRING } } });
+    const { typeId: dataType } = await call<{ typeId: bigint }>('putArtifactType', { artifactType: { name: 'system.Dataset', properties: { rows: PropertyType.INT } } });
+    const {
+      contextIds: [runId],
+    } = await call<{ contextIds: bigint[] }>('putContexts', { contexts: [{ typeId: runType, name: 'run-1', properties: { namespace: { stringValue: 'team-a' } } }] });
+    const { artifactIds } = await call<{ artifactIds: bigint[] }>('putArtifacts', {
+      artifacts: [0, 1, 2].map((i) => ({ typeId: dataType, uri: `s3://bucket/data-${i}`, properties: { rows: { intValue: BigInt(i) } }, customProperties: { note: { stringValue: 'x' } } })),
+    });
+    let task = 0;
+    const rpcs: [string, () => Promise<unknown>][] = [
+      ['GetContextByTypeAndName', () => call('getContextByTypeAndName', { typeName: 'system.PipelineRun', contextName: 'run-1' })],
+      ['GetArtifactsByID (3 with properties)', () => call('getArtifactsById', { artifactIds })],
+      [
+        'PutExecution (task: 1 in, 1 out, run context)',
+        () => {
+          task++;
+          return call('putExecution', {
+            execution: { typeId: taskType, name: `task-${task}`, properties: { task_name: { stringValue: `t${task}` } } },
+            artifactEventPairs: [
+              { event: { artifactId: artifactIds[0], type: Event_Type.INPUT } },
+              { artifact: { typeId: dataType, uri: `s3://bucket/out-${task}`, properties: { rows: { intValue: 1n } } }, event: { type: Event_Type.OUTPUT } },
+            ],
+            contexts: [{ id: runId, typeId: runType, name: 'run-1', properties: { namespace: { stringValue: 'team-a' } } }],
+          });
+        },
+      ],
+    ];
+    console.log(`server: ${tree} (${CALLS} calls each, one at a time)`);
+    for (const [name, f] of rpcs) {
+      for (let i = 0; i < WARM_UP; i++) await f();
+      const cpu0 = serverCpuMs(pid);
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < CALLS; i++) await f();
+      const wallUs = Number(process.hrtime.bigint() - t0) / 1e3 / CALLS;
+      const cpuUs = ((serverCpuMs(pid) - cpu0) * 1000) / CALLS;
+      console.log(`${name.padEnd(48)} ${wallUs.toFixed(0).padStart(6)} µs wall  ${cpuUs.toFixed(0).padStart(6)} µs server CPU`);
+    }
+  } finally {
+    client.close();
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
