@@ -61,6 +61,12 @@ export async function runLoad(
   const reader = async () => {
     while (!stopped) {
       const ids = [...acknowledged.values()].slice(-20);
+      if (ids.length === 0) {
+        // Nothing to read yet. (A read of no ids sends no statement at all, so looping on it
+        // would never yield to the writers' I/O.)
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
       await record('read', async () => {
         await store.call('getArtifactsById', { artifactIds: ids } as never);
       });
