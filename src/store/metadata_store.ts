@@ -2,6 +2,8 @@ import type { Database } from '../database/database';
 import { unimplemented } from '../errors';
 import { rpcWireName, type RequestOf, type ResponseOf, type RpcDefinition, type RpcMethod, type RpcTable } from './rpc';
 import { rpcRegistry } from './rpc_registry';
+import { reportHiddenReads } from './tenancy/audit_reads';
+import { bindTenancy, CallTenancy } from './tenancy/call_tenancy';
 import type { TenancyScope } from './tenancy/tenancy_scope';
 import { checkValueSizes } from './values/value_size_limits';
 
@@ -32,8 +34,19 @@ export class MetadataStore {
     }
     // Values the database cannot hold are refused before any SQL (writes only).
     if (!definition.readOnly) checkValueSizes(this.db.dialect, request);
+    const scope = options.tenancy;
+    // Tenancy off: the call runs exactly as before, nothing bound, nothing checked.
+    const work = scope
+      ? async (tx: Parameters<RpcDefinition<M>['impl']>[0]) => {
+          const tenancy = new CallTenancy(scope, rpcWireName(method));
+          bindTenancy(tx, tenancy);
+          const response = await definition.impl(tx, request);
+          if (definition.readOnly && scope.mode === 'audit') await reportHiddenReads(tx, tenancy, response);
+          return response;
+        }
+      : (tx: Parameters<RpcDefinition<M>['impl']>[0]) => definition.impl(tx, request);
     // Rows written are tallied on the transaction and reported by the database layer on commit.
-    return this.db.transaction((tx) => definition.impl(tx, request), {
+    return this.db.transaction(work, {
       readOnly: definition.readOnly,
       checksUnderLock: definition.checksUnderLock,
       signal: options.signal,
