@@ -143,3 +143,5 @@ export async function ownedNodeIds(tx: Tx, kind: NodeKind, ids: Iterable<number>
   }
   return owned;
 }
+
+export { CONTAINER_EXECUTION_TYPE, MAX_NAMESPACE_LENGTH, NAMESPACE_PROPERTY, RUN_CONTEXT_TYPE } from '../database/schema/node_namespace_ownership';

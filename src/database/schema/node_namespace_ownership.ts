@@ -37,7 +37,7 @@ export async function createNodeNamespaceTable(knex: Knex): Promise<void> {
     t.string('namespace', MAX_NAMESPACE_LENGTH).notNullable();
     t.string('source', 8).notNullable();
     // "Who owns node X" (the NOT EXISTS of unowned nodes, the refresh of one node).
-    t.primary(['kind', 'node_id', 'namespace', 'source'], { constraintName: 'pk_mlmd_ts_node_namespace' });
+    t.primary(['kind', 'node_id', 'namespace', 'source'], 'pk_mlmd_ts_node_namespace');
     // "Is node X owned by one of these namespaces": the visibility semi-join of every filtered read.
     t.index(['namespace', 'kind', 'node_id'], 'idx_mlmd_ts_node_namespace_lookup');
   });

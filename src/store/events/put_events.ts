@@ -11,6 +11,7 @@ import { existingNodeIds } from '../../repositories/node_existence';
 import { storedIdOf } from '../../repositories/stored_ids';
 import { alreadyExists, invalidArgument } from '../../errors';
 import type { RpcImpl } from '../rpc';
+import { writableExisting } from '../tenancy/write_access';
 import { isStorableEventType } from './event_type';
 
 /**
@@ -42,7 +43,8 @@ export async function writeEvents(tx: Tx, events: readonly Event[], field: strin
     if (a !== null) artifactIds.push(a);
     if (x !== null) executionIds.push(x);
   }
-  const existing = await existingNodeIds(tx, { Artifact: artifactIds, Execution: executionIds });
+  // Nodes the caller may not link (tenancy enforce) are treated as absent.
+  const existing = await writableExisting(tx, await existingNodeIds(tx, { Artifact: artifactIds, Execution: executionIds }));
 
   const candidates: NewEvent[] = events.map((event, i) => {
     const at = label(i);

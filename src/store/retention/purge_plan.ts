@@ -1,3 +1,4 @@
+import { deleteOwnershipOf } from '../../repositories/node_namespace_repository';
 import type { Tx } from '../../database/database';
 import {
   countWhereIn,
@@ -269,6 +270,10 @@ export async function deletePlan(tx: Tx, plan: PurgePlan): Promise<PurgeCounts> 
   const parentContexts =
     (await deleteWhereIn(tx, 'ParentContext', 'context_id', plan.contexts)) +
     (await deleteWhereIn(tx, 'ParentContext', 'parent_context_id', plan.contexts));
+  // Our ownership rows go with their nodes (tenancy), in the same transaction.
+  await deleteOwnershipOf(tx, 'context', plan.contexts);
+  await deleteOwnershipOf(tx, 'execution', plan.executions);
+  await deleteOwnershipOf(tx, 'artifact', plan.artifacts);
   return {
     contextProperties: await deleteWhereIn(tx, 'ContextProperty', 'context_id', plan.contexts),
     executionProperties: await deleteWhereIn(tx, 'ExecutionProperty', 'execution_id', plan.executions),
