@@ -7,6 +7,7 @@ import { down as dropOwnership, up as migrateOwnership } from '../../../migratio
 import { rebuildNodeNamespaces } from '../../../src/repositories/node_namespace_repository';
 import { expectRejectedWithoutTrace, statementsDuring, uniqueName } from '../../support/store_assertions';
 import { describeStore } from '../store_suite';
+import { DEFAULT_BATCH_SIZE, Purger } from '../../../src/store/retention/purge';
 import { buildWorld, key, scopeOf, type TenancyWorld } from './tenancy_fixture';
 
 const OWNERSHIP = 'mlmd_ts_node_namespace';
@@ -65,6 +66,18 @@ describeStore('Tenancy: ownership upkeep, back-fill and write refusals', (ctx) =
     expect(owners.get(key('artifact', w.sharedArtifact))).toEqual(new Set([w.nsA, nsC]));
     // The execution keeps its own claim (its namespace property) beside the run's.
     expect(owners.get(key('execution', w.execB))).toEqual(new Set([w.nsB, nsC]));
+
+    const purge = (kind: 'artifact' | 'context', filterQuery: string) =>
+      new Purger(ctx().db).purge({ kind, filterQuery, dryRun: false, allowMatchAll: false, batchSize: DEFAULT_BATCH_SIZE, maxBatches: 0 });
+    await purge('artifact', `id = ${w.artifactB}`);
+    await purge('context', `id = ${w.runB}`);
+    const rows = (await ctx().db.knex(OWNERSHIP).select('kind', 'node_id')) as { kind: string; node_id: number }[];
+    const left = new Set(rows.map((r) => key(r.kind as 'artifact', r.node_id)));
+    expect(left.has(key('artifact', w.artifactB))).toBe(false);
+    expect(left.has(key('context', w.runB))).toBe(false);
+    expect(left.has(key('artifact', w.artifactA))).toBe(true);
+    // The shared artifact survives runB's purge and keeps only runA's namespace.
+    expect((await storedOwners(w)).get(key('artifact', w.sharedArtifact))).toEqual(new Set([w.nsA]));
   });
 
   it('off path: writes that cannot change ownership issue no ownership statement', async () => {
