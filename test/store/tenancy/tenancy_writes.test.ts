@@ -4,7 +4,7 @@ import { StatusCode, type MlmdError } from '../../../src/errors';
 import type { TenancyScope } from '../../../src/store/tenancy/tenancy_scope';
 import type { RequestOf, ResponseOf, RpcMethod } from '../../../src/store/rpc';
 import { down as dropOwnership, up as migrateOwnership } from '../../../migrations/20261202000001_node_namespace_ownership';
-import { rebuildNodeNamespaces } from '../../../src/repositories/node_namespace_repository';
+import { rebuildOwnership } from '../../../src/store/tenancy/rebuild_ownership';
 import { expectRejectedWithoutTrace, statementsDuring, uniqueName } from '../../support/store_assertions';
 import { describeStore } from '../store_suite';
 import { DEFAULT_BATCH_SIZE, Purger } from '../../../src/store/retention/purge';
@@ -51,7 +51,7 @@ describeStore('Tenancy: ownership upkeep, back-fill and write refusals', (ctx) =
     // What upstream's server would write: a bare Attribution row.
     await ctx().db.knex(ctx().db.table('Attribution')).insert({ context_id: w.runA, artifact_id: w.tfxArtifact });
     expect((await storedOwners(w)).get(key('artifact', w.tfxArtifact))).toEqual(new Set());
-    await ctx().db.transaction((tx) => rebuildNodeNamespaces(tx), { readOnly: false });
+    await rebuildOwnership(ctx().db);
     expect((await storedOwners(w)).get(key('artifact', w.tfxArtifact))).toEqual(new Set([w.nsA]));
   });
 
@@ -102,6 +102,29 @@ describeStore('Tenancy: ownership upkeep, back-fill and write refusals', (ctx) =
       as(undefined, 'putAttributionsAndAssociations', { attributions: [{ contextId: BigInt(w.pipelineContext), artifactId: BigInt(w.tfxArtifact) }], associations: [] }),
     );
     expect(touches(link.sql)).toBe(1);
+
+    // What Kubeflow's hot write costs with tenancy off: a task's PutExecution into an existing
+    // run (both contexts re-sent with their ids, as the driver does) adds one lookup of the
+    // contexts' owners and one insert of the inherited rows; creating the run adds its own row.
+    const [pipeline, runA] = (await as(undefined, 'getContextsById', { contextIds: [BigInt(w.pipelineContext), BigInt(w.runA)] })).contexts!;
+    const kfpTask = (contexts: typeof pipeline[]) =>
+      statementsDuring(ctx().db, () =>
+        as(undefined, 'putExecution', {
+          execution: { typeId: w.types.container, name: uniqueName('task'), customProperties: { namespace: { stringValue: w.nsA } } },
+          artifactEventPairs: [{ artifact: { typeId: w.types.artifact, uri: uniqueName('s3://o/') }, event: { type: EventType.OUTPUT } }],
+          contexts,
+        }),
+      );
+    const intoExisting = await kfpTask([pipeline, runA]);
+    // The execution's own namespace claim, the owners lookup, the inherited rows.
+    expect(intoExisting.sql.filter((s) => s.includes(OWNERSHIP))).toHaveLength(3);
+    const newRun = { typeId: w.types.run, name: uniqueName('run'), customProperties: { namespace: { stringValue: w.nsA } } };
+    const creatingRun = await kfpTask([pipeline, newRun]);
+    expect(creatingRun.sql.filter((s) => s.includes(OWNERSHIP))).toHaveLength(4);
+    const withoutMarks = await statementsDuring(ctx().db, () =>
+      as(undefined, 'putExecution', { execution: { typeId: w.types.container, name: uniqueName('bare') }, artifactEventPairs: [] }),
+    );
+    expect(withoutMarks.sql.filter((s) => s.includes(OWNERSHIP))).toHaveLength(0);
   });
 
   it('enforce refuses updates and links of foreign nodes exactly as for absent ids, leaving no trace', async () => {
