@@ -34,6 +34,9 @@ export async function createNodeNamespaceTable(knex: Knex): Promise<void> {
   await knex.schema.createTable(NODE_NAMESPACE_TABLE, (t) => {
     t.string('kind', 16).notNullable();
     t.integer('node_id').notNullable();
+    // Compared with the database's collation (case-insensitive on MySQL by default): harmless,
+    // since Kubernetes namespaces are lower-case DNS labels, and a claim is checked exactly in
+    // the store before any row is written.
     t.string('namespace', MAX_NAMESPACE_LENGTH).notNullable();
     t.string('source', 8).notNullable();
     // "Who owns node X" (the NOT EXISTS of unowned nodes, the refresh of one node).
