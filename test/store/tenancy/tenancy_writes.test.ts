@@ -206,6 +206,28 @@ describeStore('Tenancy: ownership upkeep, back-fill and write refusals', (ctx) =
     expect((await as(scopeOf({ readable: [w.nsB], unownedVisible: true }), 'getArtifactsById', { artifactIds: [BigInt(artifact)] })).artifacts).toHaveLength(0);
   });
 
+  it('PutLineageSubgraph cannot link into a foreign run; a system principal writes as with tenancy off', async () => {
+    const w = await buildWorld(ctx());
+    const a = scopeOf({ readable: [w.nsA] });
+    const subgraph = (artifactId: number) => () =>
+      as(a, 'putLineageSubgraph', {
+        executions: [{ typeId: w.types.container, name: uniqueName('x') }],
+        artifacts: [],
+        contexts: [],
+        eventEdges: [{ executionIndex: 0, event: { artifactId: BigInt(artifactId), type: EventType.INPUT } }],
+      });
+    const foreign = await expectRejectedWithoutTrace(ctx().db, subgraph(w.artifactB));
+    const absent = await failure(subgraph(2_000_000_000)());
+    expect(foreign.code).toBe(absent.code);
+    expect(foreign.message.replace(String(w.artifactB), 'ID')).toBe(absent.message.replace('2000000000', 'ID'));
+
+    const system = scopeOf({ readable: 'all', writable: 'all' });
+    const write = (scope: TenancyScope | undefined) =>
+      statementsDuring(ctx().db, () => as(scope, 'putArtifacts', { artifacts: [{ typeId: w.types.artifact, uri: uniqueName('/sys/') }] }));
+    expect((await write(system)).sql.length).toBe((await write(undefined)).sql.length);
+    expect(system.denials).toEqual([]);
+  });
+
   it('audit mode lets the refused writes through and reports them', async () => {
     const w = await buildWorld(ctx());
     const audit = scopeOf({ mode: 'audit', readable: [w.nsA] });
