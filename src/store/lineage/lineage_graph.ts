@@ -41,7 +41,7 @@ export async function getLineageGraph(tx: Tx, options: LineageGraphQueryOptions 
 
   // Tenancy: invisible artifacts are not query nodes, and invisible neighbours are not crossed.
   const visibility = readFilterOf(tx);
-  let queryNodes = (await listNodeIdPage(tx, 'Artifact', options.artifactsOptions, visibility ? { visibility } : {})).ids;
+  let queryNodes = (await listNodeIdPage(tx, 'Artifact', options.artifactsOptions, { visibility })).ids;
   if (queryNodes.length === 0) throw notFound('Cannot find the query nodes for the lineage graph.');
   if (maxNodeSize > 0) queryNodes = queryNodes.slice(0, maxNodeSize);
   let budget = maxNodeSize > 0 ? maxNodeSize - queryNodes.length : Infinity;

@@ -21,7 +21,7 @@ async function listAll<K extends NodeKind>(
   return everythingOrOnePage<{ nodes: NodeMessages[K][]; nextPageToken?: string }>(options, {
     everything: async () => ({ nodes: await allNodes(tx, kind, visibility) }),
     page: async (options) => {
-      const page = await listNodeIdPage(tx, nodeTables(kind).node, options, visibility ? { visibility } : {});
+      const page = await listNodeIdPage(tx, nodeTables(kind).node, options, { visibility });
       return { nodes: await loadNodes(tx, kind, page.ids), nextPageToken: page.nextPageToken };
     },
   });
