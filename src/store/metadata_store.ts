@@ -35,21 +35,24 @@ export class MetadataStore {
     // Values the database cannot hold are refused before any SQL (writes only).
     if (!definition.readOnly) checkValueSizes(this.db.dialect, request);
     const scope = options.tenancy;
-    // Tenancy off: the call runs exactly as before, nothing bound, nothing checked.
-    const work = scope
-      ? async (tx: Parameters<RpcDefinition<M>['impl']>[0]) => {
-          const tenancy = new CallTenancy(scope, rpcWireName(method));
-          bindTenancy(tx, tenancy);
-          const response = await definition.impl(tx, request);
-          if (definition.readOnly && scope.mode === 'audit') await reportHiddenReads(tx, tenancy, response);
-          return response;
-        }
-      : (tx: Parameters<RpcDefinition<M>['impl']>[0]) => definition.impl(tx, request);
+    const transactionOptions = { readOnly: definition.readOnly, checksUnderLock: definition.checksUnderLock, signal: options.signal };
     // Rows written are tallied on the transaction and reported by the database layer on commit.
-    return this.db.transaction(work, {
-      readOnly: definition.readOnly,
-      checksUnderLock: definition.checksUnderLock,
-      signal: options.signal,
-    });
+    // Tenancy off: the call runs exactly as before, nothing bound, nothing checked.
+    if (!scope) return this.db.transaction((tx) => definition.impl(tx, request), transactionOptions);
+    // One CallTenancy per attempt: the decisions of an attempt the database layer re-runs are
+    // dropped with it, and those of the last attempt are reported once it has settled (a
+    // refused write rolls back, and its refusal is still reported).
+    let attempt: CallTenancy | undefined;
+    try {
+      return await this.db.transaction(async (tx) => {
+        attempt = new CallTenancy(scope, rpcWireName(method));
+        bindTenancy(tx, attempt);
+        const response = await definition.impl(tx, request);
+        if (definition.readOnly && scope.mode === 'audit') await reportHiddenReads(tx, attempt, response);
+        return response;
+      }, transactionOptions);
+    } finally {
+      attempt?.flushDenials();
+    }
   }
 }

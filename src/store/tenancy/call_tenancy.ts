@@ -1,6 +1,6 @@
 import type { Tx } from '../../database/database';
 import type { NodeVisibility } from '../../repositories/node_namespace_repository';
-import type { DenialReason, TenancyScope } from './tenancy_scope';
+import type { DenialReason, TenancyDenial, TenancyScope } from './tenancy_scope';
 
 /**
  * One call's tenancy, as the store applies it. MetadataStore.call binds it to the call's
@@ -35,9 +35,16 @@ export class CallTenancy {
     return this.scope.writable === 'all' || this.scope.writable.has(namespace);
   }
 
-  /** Reports a decision (enforced, or in audit mode would-be); nothing for a zero count. */
+  private readonly denials: TenancyDenial[] = [];
+
+  /** Records a decision (enforced, or in audit mode would-be); nothing for a zero count. */
   report(reason: DenialReason, count: number): void {
-    if (count > 0) this.scope.onDenial?.({ rpc: this.rpc, reason, count });
+    if (count > 0) this.denials.push({ rpc: this.rpc, reason, count });
+  }
+
+  /** Hands the recorded decisions to the scope, once the call has settled. */
+  flushDenials(): void {
+    for (const denial of this.denials.splice(0)) this.scope.onDenial?.(denial);
   }
 
   /**
