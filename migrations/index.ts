@@ -6,6 +6,7 @@ import * as edgeLookupIndexes from './20261122000003_edge_lookup_indexes';
 import * as eventPathStepOrder from './20261122000003_eventpath_step_order';
 import * as contextNameIndex from './20261201000001_context_name_index';
 import * as uriPrefixIndexes from './20261201000002_uri_prefix_indexes';
+import * as nodeNamespaceOwnership from './20261202000001_node_namespace_ownership';
 
 /**
  * Every schema change, in order. Listed explicitly (rather than read from the directory) so
@@ -18,6 +19,7 @@ const MIGRATIONS: readonly { name: string; module: Knex.Migration }[] = [
   { name: '20261122000003_eventpath_step_order', module: eventPathStepOrder },
   { name: '20261201000001_context_name_index', module: contextNameIndex },
   { name: '20261201000002_uri_prefix_indexes', module: uriPrefixIndexes },
+  { name: '20261202000001_node_namespace_ownership', module: nodeNamespaceOwnership },
 ];
 
 export const migrationSource: Knex.MigrationSource<{ name: string; module: Knex.Migration }> = {

@@ -40,9 +40,11 @@ export interface Tx {
   /**
    * Runs `reads` before the unit's transaction begins, each statement on its own; the unit's
    * later statements are framed as usual (BEGIN sent before the first of them, none at all if
-   * there is none). For a check whose answer, if acted upon, is checked again under a lock, in
-   * units that begin lazily (read units and TransactionOptions.checksUnderLock); elsewhere, or
-   * once a statement has gone out framed, `reads` simply runs inside the transaction.
+   * there is none). For a check whose answer, if acted upon, is checked again under a lock, or
+   * that needs no common snapshot with the unit's other reads (tenancy's audit of a read's
+   * answer, after its lone statement), in units that begin lazily (read units and
+   * TransactionOptions.checksUnderLock); elsewhere, or once a statement has gone out framed,
+   * `reads` simply runs inside the transaction.
    */
   unframed<T>(reads: () => Promise<T>): Promise<T>;
 }

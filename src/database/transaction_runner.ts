@@ -229,7 +229,7 @@ export class TransactionRunner {
         if (deferred && !deferred.begun && !deferred.ranAlone) deferred.soleStatementDeclared = true;
       },
       unframed: async (reads) => {
-        if (!deferred || deferred.begun || deferred.ranAlone || deferred.unframed) return reads();
+        if (!deferred || deferred.begun || deferred.unframed) return reads();
         deferred.unframed = true;
         try {
           return await reads();

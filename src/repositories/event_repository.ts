@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Tx } from '../database/database';
+import { whereVisible, type NodeVisibility } from './node_namespace_repository';
 import { multiRowInsert } from '../database/multi_row_insert';
 import { integerAsText } from '../database/sql_fragments';
 import { chunked, EVENT_KEYS_PER_LOOKUP, ROWS_PER_INSERT } from './statement_limits';
@@ -106,14 +107,22 @@ interface EventRow {
  * what callers of the by-execution and by-artifact reads rely on), with their paths.
  * Two statements per chunk of ids whatever the number of events or steps.
  */
-export async function eventsWhere(tx: Tx, column: 'artifact_id' | 'execution_id', ids: number[]): Promise<StoredEvent[]> {
+export async function eventsWhere(
+  tx: Tx,
+  column: 'artifact_id' | 'execution_id',
+  ids: number[],
+  visibility?: NodeVisibility,
+): Promise<StoredEvent[]> {
   const rows: EventRow[] = [];
   for (const chunk of chunked([...new Set(ids)])) {
-    const batch = (await tx.knex
+    const query = tx.knex
       .from(tx.table('Event'))
       .select('id', 'artifact_id', 'execution_id', 'type', integerAsText(tx.knex, tx.dialect, 'milliseconds_since_epoch', 'ms'))
-      .whereIn(column, chunk)
-      .orderBy('id')) as EventRow[];
+      .whereIn(column, chunk);
+    // With a visibility, only events whose two ends are both visible.
+    whereVisible(tx, query, 'artifact', `${tx.table('Event')}.artifact_id`, visibility);
+    whereVisible(tx, query, 'execution', `${tx.table('Event')}.execution_id`, visibility);
+    const batch = (await query.orderBy('id')) as EventRow[];
     rows.push(...batch);
   }
   rows.sort((a, b) => Number(a.id) - Number(b.id));

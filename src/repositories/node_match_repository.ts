@@ -2,6 +2,7 @@ import type { Tx } from '../database/database';
 import { NODE_TABLE, type NodeKind } from '../database/tables';
 import { buildFilteredIdsQuery, compileFilter, hasFilter } from '../filter';
 import { CANDIDATES_PER_STATEMENT, chunked } from './statement_limits';
+import { whereVisible, type NodeVisibility } from './node_namespace_repository';
 
 
 /**
@@ -12,13 +13,14 @@ export async function matchingNodeIds(
   tx: Tx,
   kind: NodeKind,
   text: string | undefined,
-  options: { candidates?: readonly number[]; limit?: number } = {},
+  options: { candidates?: readonly number[]; limit?: number; visibility?: NodeVisibility } = {},
 ): Promise<number[]> {
   const compiled = hasFilter(text) ? compileFilter(kind, text) : undefined;
   const table = tx.table(NODE_TABLE[kind]);
   const run = async (chunk?: readonly number[]): Promise<number[]> => {
     const query = compiled ? buildFilteredIdsQuery(tx, compiled) : tx.knex.from({ f: table }).select('f.id');
     if (chunk) query.whereIn('f.id', chunk as number[]);
+    whereVisible(tx, query, kind, 'f.id', options.visibility);
     const outer = tx.knex.from(query.as('m')).select('m.id').orderBy('m.id', 'asc');
     if (options.limit !== undefined) outer.limit(options.limit);
     return ((await outer) as { id: number | string }[]).map((r) => Number(r.id));

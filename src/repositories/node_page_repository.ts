@@ -3,6 +3,7 @@ import type { Tx } from '../database/database';
 import { filterRestriction } from '../filter';
 import { memberIdsOfContextQuery, type MembershipEdge } from './edge_repository';
 import { nodeTables, type NodeKind } from './node_kind';
+import { whereVisible, type NodeVisibility } from './node_namespace_repository';
 
 /** The column a page is ordered by (ties broken by id). */
 export type PageOrderColumn = 'id' | 'create_time_since_epoch' | 'last_update_time_since_epoch';
@@ -31,6 +32,8 @@ export interface NodeCandidates {
   memberOf?: { edge: MembershipEdge; contextId: number };
   /** A filter_query; compiled (and so validated) before the statement runs. */
   filterQuery?: string;
+  /** Only nodes this visibility passes (tenancy), filtered in the statement so pages stay full. */
+  visibility?: NodeVisibility;
 }
 
 export interface PageRow {
@@ -52,6 +55,7 @@ export async function nodePageRows(tx: Tx, kind: NodeKind, page: NodePageQuery, 
   if (candidates.typeId !== undefined) query.where('n.type_id', candidates.typeId);
   if (candidates.memberOf) query.whereIn('n.id', memberIdsOfContextQuery(tx, candidates.memberOf.edge, candidates.memberOf.contextId));
   filter?.(query);
+  whereVisible(tx, query, kind, 'n.id', candidates.visibility);
   applyKeyset(query, page);
   return ((await query) as PageRow[]).map((r) => ({
     id: Number(r.id),

@@ -7,6 +7,7 @@ import { decodeValue, type StoredValueColumns } from './property_value_codec';
 import { chunked } from './statement_limits';
 import { nodeFromRow, type NodeMessage, type NodeMessages, type NodeRow } from './node_row';
 import { selectRows } from './select_rows';
+import { visibilityPredicate, type NodeVisibility } from './node_namespace_repository';
 
 /**
  * Nodes with their type's name and every property in ONE statement: the node rows left-joined
@@ -51,6 +52,14 @@ function statementPrefix(dialect: Dialect, kind: NodeKind): string {
   return sql;
 }
 
+/** ` AND <visible>` for the node alias `n`, or nothing without a visibility (tenancy off). */
+function visibleClause(dialect: Dialect, kind: NodeKind, visibility: NodeVisibility | undefined): { sql: string; bindings: string[] } {
+  if (!visibility) return { sql: '', bindings: [] };
+  const q = dialect === 'mysql' ? '`' : '"';
+  const predicate = visibilityPredicate(dialect, kind, `n.${q}id${q}`, visibility);
+  return { sql: ` AND ${predicate.sql}`, bindings: predicate.bindings };
+}
+
 const isCustomFlag = (raw: boolean | number | string): boolean =>
   typeof raw === 'string' ? raw === '1' || raw.toLowerCase().startsWith('t') : Boolean(raw);
 
@@ -72,30 +81,44 @@ function foldRows(dialect: Dialect, kind: NodeKind, rows: readonly JoinedRow[], 
 }
 
 /** Nodes by id, fully hydrated, keyed by id (missing ids absent): one statement per chunk. */
-export async function readNodesByIds<K extends NodeKind>(tx: Tx, kind: K, ids: readonly number[]): Promise<Map<number, NodeMessages[K]>> {
+export async function readNodesByIds<K extends NodeKind>(
+  tx: Tx,
+  kind: K,
+  ids: readonly number[],
+  visibility?: NodeVisibility,
+): Promise<Map<number, NodeMessages[K]>> {
   const nodes = new Map<number, NodeMessage>();
   const q = tx.dialect === 'mysql' ? '`' : '"';
+  const visible = visibleClause(tx.dialect, kind, visibility);
   for (const chunk of chunked(ids)) {
-    const sql = `${statementPrefix(tx.dialect, kind)}WHERE n.${q}id${q} IN (${'?,'.repeat(chunk.length - 1)}?)`;
-    foldRows(tx.dialect, kind, await selectRows<JoinedRow>(tx, sql, chunk), nodes);
+    const sql = `${statementPrefix(tx.dialect, kind)}WHERE n.${q}id${q} IN (${'?,'.repeat(chunk.length - 1)}?)${visible.sql}`;
+    foldRows(tx.dialect, kind, await selectRows<JoinedRow>(tx, sql, [...chunk, ...visible.bindings]), nodes);
   }
   return nodes as Map<number, NodeMessages[K]>;
 }
 
 /** The node of type `typeId` named `name`, fully hydrated, or undefined: one statement. */
-export async function readNodeByTypeAndName<K extends NodeKind>(tx: Tx, kind: K, typeId: number, name: string): Promise<NodeMessages[K] | undefined> {
+export async function readNodeByTypeAndName<K extends NodeKind>(
+  tx: Tx,
+  kind: K,
+  typeId: number,
+  name: string,
+  visibility?: NodeVisibility,
+): Promise<NodeMessages[K] | undefined> {
   const q = tx.dialect === 'mysql' ? '`' : '"';
-  const sql = `${statementPrefix(tx.dialect, kind)}WHERE n.${q}type_id${q} = ? AND n.${q}name${q} = ?`;
+  const visible = visibleClause(tx.dialect, kind, visibility);
+  const sql = `${statementPrefix(tx.dialect, kind)}WHERE n.${q}type_id${q} = ? AND n.${q}name${q} = ?${visible.sql}`;
   const nodes = new Map<number, NodeMessage>();
-  foldRows(tx.dialect, kind, await selectRows<JoinedRow>(tx, sql, [typeId, name]), nodes);
+  foldRows(tx.dialect, kind, await selectRows<JoinedRow>(tx, sql, [typeId, name, ...visible.bindings]), nodes);
   return nodes.values().next().value as NodeMessages[K] | undefined;
 }
 
 /** Every node of type `typeId`, fully hydrated, ascending id: one statement. */
-export async function readNodesOfType<K extends NodeKind>(tx: Tx, kind: K, typeId: number): Promise<NodeMessages[K][]> {
+export async function readNodesOfType<K extends NodeKind>(tx: Tx, kind: K, typeId: number, visibility?: NodeVisibility): Promise<NodeMessages[K][]> {
   const q = tx.dialect === 'mysql' ? '`' : '"';
-  const sql = `${statementPrefix(tx.dialect, kind)}WHERE n.${q}type_id${q} = ? ORDER BY n.${q}id${q}`;
+  const visible = visibleClause(tx.dialect, kind, visibility);
+  const sql = `${statementPrefix(tx.dialect, kind)}WHERE n.${q}type_id${q} = ?${visible.sql} ORDER BY n.${q}id${q}`;
   const nodes = new Map<number, NodeMessage>();
-  foldRows(tx.dialect, kind, await selectRows<JoinedRow>(tx, sql, [typeId]), nodes);
+  foldRows(tx.dialect, kind, await selectRows<JoinedRow>(tx, sql, [typeId, ...visible.bindings]), nodes);
   return [...nodes.values()] as NodeMessages[K][];
 }

@@ -6,6 +6,7 @@ import { chunked } from './statement_limits';
 import { readNodeByTypeAndName, readNodesByIds, readNodesOfType } from './node_read_statement';
 import { nodeFromRow, type NodeMessage, type NodeMessages, type NodeRow } from './node_row';
 import { loadProperties } from './property_repository';
+import { whereVisible, type NodeVisibility } from './node_namespace_repository';
 
 export type { NodeMessages, NodeRow } from './node_row';
 
@@ -60,10 +61,10 @@ export async function hydrateNodes<K extends NodeKind>(tx: Tx, kind: K, rows: re
  * skipped), fully hydrated with `type`, properties and custom properties. One statement per
  * chunk of ids: the node rows joined with Type and with their property rows.
  */
-export async function loadNodes<K extends NodeKind>(tx: Tx, kind: K, ids: readonly number[]): Promise<NodeMessages[K][]> {
+export async function loadNodes<K extends NodeKind>(tx: Tx, kind: K, ids: readonly number[], visibility?: NodeVisibility): Promise<NodeMessages[K][]> {
   const unique = [...new Set(ids.map(Number))];
   if (unique.length === 0) return [];
-  const found = await readNodesByIds(tx, kind, unique);
+  const found = await readNodesByIds(tx, kind, unique, visibility);
   const nodes: NodeMessages[K][] = [];
   for (const id of unique) {
     const node = found.get(id);
@@ -72,20 +73,23 @@ export async function loadNodes<K extends NodeKind>(tx: Tx, kind: K, ids: readon
   return nodes;
 }
 
-export const loadArtifacts = (tx: Tx, ids: readonly number[]): Promise<Artifact[]> => loadNodes(tx, 'artifact', ids);
-export const loadExecutions = (tx: Tx, ids: readonly number[]): Promise<Execution[]> => loadNodes(tx, 'execution', ids);
-export const loadContexts = (tx: Tx, ids: readonly number[]): Promise<Context[]> => loadNodes(tx, 'context', ids);
+export const loadArtifacts = (tx: Tx, ids: readonly number[], visibility?: NodeVisibility): Promise<Artifact[]> =>
+  loadNodes(tx, 'artifact', ids, visibility);
+export const loadExecutions = (tx: Tx, ids: readonly number[], visibility?: NodeVisibility): Promise<Execution[]> =>
+  loadNodes(tx, 'execution', ids, visibility);
+export const loadContexts = (tx: Tx, ids: readonly number[], visibility?: NodeVisibility): Promise<Context[]> =>
+  loadNodes(tx, 'context', ids, visibility);
 
 
 /** Every node of `kind`, ascending id, hydrated. */
-export async function allNodes<K extends NodeKind>(tx: Tx, kind: K): Promise<NodeMessages[K][]> {
-  const rows = (await selectNodeRows(tx, kind).orderBy('n.id')) as NodeRow[];
+export async function allNodes<K extends NodeKind>(tx: Tx, kind: K, visibility?: NodeVisibility): Promise<NodeMessages[K][]> {
+  const rows = (await whereVisible(tx, selectNodeRows(tx, kind), kind, 'n.id', visibility).orderBy('n.id')) as NodeRow[];
   return hydrateNodes(tx, kind, rows);
 }
 
 /** Every node of one type, ascending id, hydrated. */
-export async function nodesOfType<K extends NodeKind>(tx: Tx, kind: K, typeId: number): Promise<NodeMessages[K][]> {
-  return readNodesOfType(tx, kind, typeId);
+export async function nodesOfType<K extends NodeKind>(tx: Tx, kind: K, typeId: number, visibility?: NodeVisibility): Promise<NodeMessages[K][]> {
+  return readNodesOfType(tx, kind, typeId, visibility);
 }
 
 /** Whether any node of `kind` has the type (one indexed probe). */
@@ -95,15 +99,26 @@ export async function typeHasNodes(tx: Tx, kind: NodeKind, typeId: number): Prom
 }
 
 /** The node of one type with this name (at most one: (type_id, name) is unique), hydrated. */
-export async function nodeOfTypeNamed<K extends NodeKind>(tx: Tx, kind: K, typeId: number, name: string): Promise<NodeMessages[K] | undefined> {
-  return readNodeByTypeAndName(tx, kind, typeId, name);
+export async function nodeOfTypeNamed<K extends NodeKind>(
+  tx: Tx,
+  kind: K,
+  typeId: number,
+  name: string,
+  visibility?: NodeVisibility,
+): Promise<NodeMessages[K] | undefined> {
+  return readNodeByTypeAndName(tx, kind, typeId, name, visibility);
 }
 
 /** Nodes holding any of the (distinct) external ids, ascending id, hydrated. */
-export async function nodesWithExternalIdsHydrated<K extends NodeKind>(tx: Tx, kind: K, externalIds: readonly string[]): Promise<NodeMessages[K][]> {
+export async function nodesWithExternalIdsHydrated<K extends NodeKind>(
+  tx: Tx,
+  kind: K,
+  externalIds: readonly string[],
+  visibility?: NodeVisibility,
+): Promise<NodeMessages[K][]> {
   const rows: NodeRow[] = [];
   for (const batch of chunked(externalIds)) {
-    rows.push(...((await selectNodeRows(tx, kind).whereIn('n.external_id', batch)) as NodeRow[]));
+    rows.push(...((await whereVisible(tx, selectNodeRows(tx, kind).whereIn('n.external_id', batch), kind, 'n.id', visibility)) as NodeRow[]));
   }
   rows.sort((a, b) => Number(a.id) - Number(b.id));
   return hydrateNodes(tx, kind, rows);
@@ -114,10 +129,12 @@ export async function artifactsWithUris(
   tx: Tx,
   uris: readonly string[],
   order: (a: { uri: string; id: number }, b: { uri: string; id: number }) => number,
+  visibility?: NodeVisibility,
 ): Promise<Artifact[]> {
   const rows: NodeRow[] = [];
   for (const batch of chunked(uris)) {
-    rows.push(...((await selectNodeRows(tx, 'artifact').whereIn('n.uri', batch).orderBy('n.id')) as NodeRow[]));
+    const query = whereVisible(tx, selectNodeRows(tx, 'artifact').whereIn('n.uri', batch), 'artifact', 'n.id', visibility);
+    rows.push(...((await query.orderBy('n.id')) as NodeRow[]));
   }
   rows.sort((a, b) => order({ uri: a.uri ?? '', id: Number(a.id) }, { uri: b.uri ?? '', id: Number(b.id) }));
   return hydrateNodes(tx, 'artifact', rows);

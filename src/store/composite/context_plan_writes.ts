@@ -4,6 +4,7 @@ import { aborted, isMlmdError, RetryTransaction, StatusCode } from '../../errors
 import { isUniqueViolation } from '../../repositories/write_conflicts';
 import { putNodes } from '../nodes/put_nodes';
 import type { ContextUpsertPlan } from './context_upsert_plan';
+import { writableIds } from '../tenancy/write_access';
 
 /** Upstream's answer to a lost creation race, which its clients retry; we retry it ourselves. */
 function creationRace(): RetryTransaction {
@@ -40,5 +41,6 @@ async function lostCreationRace(tx: Tx, error: unknown, created: { typeId: numbe
     'context',
     created.map((p) => [p.typeId, p.name]),
   );
-  return now.length > 0;
+  // A context the caller may not write (tenancy) was not reusable anyway: its name is simply taken.
+  return (await writableIds(tx, 'context', now.map((row) => Number(row.id)))).length > 0;
 }

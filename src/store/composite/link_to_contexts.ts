@@ -1,6 +1,7 @@
 import type { Tx } from '../../database/database';
 import { insertMemberships, type MembershipRow } from '../../repositories/edge_repository';
 import { storedIds } from '../../repositories/stored_ids';
+import { inheritMembershipOwnership } from '../tenancy/node_ownership';
 
 function distinctStoredIds(ids: readonly bigint[]): number[] {
   return [...new Set(storedIds(ids))];
@@ -30,4 +31,5 @@ export async function linkToContexts(
   const attributions = allPairs(contexts, distinctStoredIds(artifactIds));
   if (associations.length > 0) await insertMemberships(tx, 'Association', associations);
   if (attributions.length > 0) await insertMemberships(tx, 'Attribution', attributions);
+  await inheritMembershipOwnership(tx, attributions, associations);
 }

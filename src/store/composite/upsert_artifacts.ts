@@ -4,6 +4,7 @@ import { matchNodesByExternalId } from '../../repositories/node_key_match';
 import { nodesWithExternalIds } from '../../repositories/node_write_repository';
 import { putNodes } from '../nodes/put_nodes';
 import { textComparisonKey } from '../../repositories/text_comparison';
+import { writableIds } from '../tenancy/write_access';
 
 /**
  * How two request artifacts with the same external id that is new to the database are
@@ -44,6 +45,12 @@ export async function upsertArtifacts(tx: Tx, artifacts: readonly Artifact[], op
     if (rows.some((row) => !requested.has(key(row.external_id!)))) {
       const matched = await matchNodesByExternalId(tx, 'artifact', externalIds);
       matched.forEach((id, k) => stored.set(key(externalIds[k]), BigInt(id)));
+    }
+    // An artifact the caller may not write is not reused (tenancy enforce); creating it again
+    // meets global external-id uniqueness, as for any external id taken elsewhere.
+    if (stored.size > 0) {
+      const allowed = new Set(await writableIds(tx, 'artifact', [...stored.values()].map(Number)));
+      for (const [k, id] of stored) if (!allowed.has(Number(id))) stored.delete(k);
     }
   }
 

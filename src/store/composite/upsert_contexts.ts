@@ -5,6 +5,7 @@ import { storedIds } from '../../repositories/stored_ids';
 import { planContextUpserts, type ContextUpsertOptions } from './context_upsert_plan';
 import { writeContextPlan } from './context_plan_writes';
 import { findReusableContexts, nameKeyFor } from './reusable_contexts';
+import { writableExisting, writableIds } from '../tenancy/write_access';
 
 /**
  * The context step of PutExecution / PutLineageSubgraph (contract §8.3.4 step 5, §5.10):
@@ -20,8 +21,15 @@ export async function upsertContexts(tx: Tx, contexts: readonly Context[], optio
   const forcedIds = options.forceReuseWithId
     ? storedIds(contexts.map((c) => c.id))
     : [];
-  const existing = forcedIds.length > 0 ? (await existingNodeIds(tx, { Context: forcedIds })).Context : new Set<number>();
+  const existing =
+    forcedIds.length > 0 ? (await writableExisting(tx, await existingNodeIds(tx, { Context: forcedIds }))).Context : new Set<number>();
   const reusable = options.reuseIfAlreadyExists ? await findReusableContexts(tx, contexts, nameKey) : new Map<string, bigint>();
+  // A context the caller may not write is not reused (tenancy enforce): creating its name
+  // again then meets global name uniqueness, as for any name taken elsewhere.
+  if (reusable.size > 0) {
+    const allowed = new Set(await writableIds(tx, 'context', [...reusable.values()].map(Number)));
+    for (const [key, id] of reusable) if (!allowed.has(Number(id))) reusable.delete(key);
+  }
 
   const plan = planContextUpserts(contexts, options, existing, reusable, nameKey);
   const written = await writeContextPlan(tx, plan);

@@ -5,6 +5,8 @@ import { storedIdOf } from '../../repositories/stored_ids';
 import { loadContexts } from '../../repositories/node_repository';
 import { invalidArgument } from '../../errors';
 import type { RpcImpl } from '../rpc';
+import { readFilterOf } from '../tenancy/call_tenancy';
+import { readableIds } from '../tenancy/visible_ids';
 
 type Direction = 'parents' | 'children';
 
@@ -15,13 +17,16 @@ type Direction = 'parents' | 'children';
  */
 async function relatedContexts(tx: Tx, direction: Direction, contextIds: readonly number[]): Promise<Map<number, Context[]>> {
   const related = new Map<number, Context[]>();
-  if (contextIds.length === 0) return related;
+  // Contexts the caller may not see have no parents or children; invisible relatives are dropped.
+  const visibleIds = await readableIds(tx, 'context', contextIds);
+  if (visibleIds.length === 0) return related;
   const links =
-    direction === 'parents' ? await parentLinksOfChildren(tx, contextIds) : await childLinksOfParents(tx, contextIds);
+    direction === 'parents' ? await parentLinksOfChildren(tx, visibleIds) : await childLinksOfParents(tx, visibleIds);
   const pairs = links.map((l) => (direction === 'parents' ? { from: l.childId, to: l.parentId } : { from: l.parentId, to: l.childId }));
   const contexts = await loadContexts(
     tx,
     pairs.map((p) => p.to),
+    readFilterOf(tx),
   );
   const byId = new Map(contexts.map((c) => [Number(c.id), c]));
   pairs.sort((a, b) => a.to - b.to);

@@ -6,6 +6,8 @@ import { loadArtifacts, loadExecutions } from '../../repositories/node_repositor
 import { everythingOrOnePage } from '../paging/everything_or_one_page';
 import { listNodeIdPage } from '../paging/list_node_page';
 import type { RpcImpl } from '../rpc';
+import { readFilterOf } from '../tenancy/call_tenancy';
+import { readableIds } from '../tenancy/visible_ids';
 
 interface MemberIdPage {
   ids: number[];
@@ -27,24 +29,28 @@ async function memberIdPage(
 ): Promise<MemberIdPage> {
   const context = storedIdOf(contextId ?? 0n);
   if (context === null) return { ids: [] };
+  // A context the caller may not see (another namespace's run) has no members; a shared one
+  // (a pipeline context, unowned) lists only the members the caller may see.
+  if ((await readableIds(tx, 'context', [context])).length === 0) return { ids: [] };
+  const visibility = readFilterOf(tx);
   return everythingOrOnePage<MemberIdPage>(options, {
     everything: async () => ({ ids: await memberIdsOfContext(tx, edge, context) }),
     page: async (options) => {
       if (!(await contextHasMembers(tx, edge, context))) return { ids: [] };
       // Paging and filtering belong to the shared listing; this module only names the candidates.
-      return listNodeIdPage(tx, edge === 'Attribution' ? 'Artifact' : 'Execution', options, { memberOf: { edge, contextId: context } });
+      return listNodeIdPage(tx, edge === 'Attribution' ? 'Artifact' : 'Execution', options, { memberOf: { edge, contextId: context }, visibility });
     },
   });
 }
 
 export const getArtifactsByContext: RpcImpl<'getArtifactsByContext'> = async (tx, request) => {
   const page = await memberIdPage(tx, 'Attribution', request.contextId, request.options);
-  const artifacts = await loadArtifacts(tx, page.ids);
+  const artifacts = await loadArtifacts(tx, page.ids, readFilterOf(tx));
   return page.nextPageToken === undefined ? { artifacts } : { artifacts, nextPageToken: page.nextPageToken };
 };
 
 export const getExecutionsByContext: RpcImpl<'getExecutionsByContext'> = async (tx, request) => {
   const page = await memberIdPage(tx, 'Association', request.contextId, request.options);
-  const executions = await loadExecutions(tx, page.ids);
+  const executions = await loadExecutions(tx, page.ids, readFilterOf(tx));
   return page.nextPageToken === undefined ? { executions } : { executions, nextPageToken: page.nextPageToken };
 };

@@ -4,6 +4,8 @@ import { existingNodeIds } from '../../repositories/node_existence';
 import { storedIdOf, storedIds } from '../../repositories/stored_ids';
 import { invalidArgument } from '../../errors';
 import type { RpcImpl } from '../rpc';
+import { inheritMembershipOwnership } from '../tenancy/node_ownership';
+import { writableExisting } from '../tenancy/write_access';
 
 /**
  * PutAttributionsAndAssociations (contract §7.1): attributions first, then associations, each
@@ -19,11 +21,12 @@ export const putAttributionsAndAssociations: RpcImpl<'putAttributionsAndAssociat
 
   const ids = (values: (bigint | undefined)[]) =>
     storedIds(values);
-  const existing = await existingNodeIds(tx, {
+  // Nodes the caller may not link (tenancy enforce) are treated as absent.
+  const existing = await writableExisting(tx, await existingNodeIds(tx, {
     Context: ids([...attributions, ...associations].map((e) => e.contextId)),
     Artifact: ids(attributions.map((a) => a.artifactId)),
     Execution: ids(associations.map((a) => a.executionId)),
-  });
+  }));
 
   const check = (
     edge: Attribution | Association,
@@ -51,8 +54,11 @@ export const putAttributionsAndAssociations: RpcImpl<'putAttributionsAndAssociat
     check(a, a.executionId, `associations[${i}]`, { field: 'execution_id', label: 'Execution', known: existing.Execution }),
   );
 
-  await insertMemberships(tx, 'Attribution', distinctPairs(attributionRows));
-  await insertMemberships(tx, 'Association', distinctPairs(associationRows));
+  const newAttributions = distinctPairs(attributionRows);
+  const newAssociations = distinctPairs(associationRows);
+  await insertMemberships(tx, 'Attribution', newAttributions);
+  await insertMemberships(tx, 'Association', newAssociations);
+  await inheritMembershipOwnership(tx, newAttributions, newAssociations);
   return {};
 };
 

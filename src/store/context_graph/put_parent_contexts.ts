@@ -3,6 +3,7 @@ import { existingNodeIds } from '../../repositories/node_existence';
 import { storedIdOf, storedIds } from '../../repositories/stored_ids';
 import { alreadyExists, invalidArgument } from '../../errors';
 import type { RpcImpl } from '../rpc';
+import { writableExisting } from '../tenancy/write_access';
 
 /**
  * PutParentContexts (contract §7.2), entries in request order, the first failure rejecting
@@ -17,7 +18,8 @@ export const putParentContexts: RpcImpl<'putParentContexts'> = async (tx, reques
   if (entries.length === 0) return {};
 
   const mentioned = storedIds(entries.flatMap((e) => [e.childId, e.parentId]));
-  const existing = (await existingNodeIds(tx, { Context: mentioned })).Context;
+  // Contexts the caller may not link (tenancy enforce) are treated as absent.
+  const existing = (await writableExisting(tx, await existingNodeIds(tx, { Context: mentioned }))).Context;
 
   // The parents of every context involved, transitively. Children are included so that a
   // link already stored for a child is visible to the duplicate check.

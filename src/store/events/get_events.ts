@@ -1,6 +1,7 @@
 import { eventsWhere } from '../../repositories/event_repository';
 import { storedIds } from '../../repositories/stored_ids';
 import type { RpcImpl } from '../rpc';
+import { readFilterOf } from '../tenancy/call_tenancy';
 import { eventMessage } from './event_message';
 
 /**
@@ -10,11 +11,11 @@ import { eventMessage } from './event_message';
 export const getEventsByExecutionIDs: RpcImpl<'getEventsByExecutionIDs'> = async (tx, request) => {
   const ids = storedIds(request.executionIds ?? []);
   if (ids.length === 0) return { events: [] };
-  return { events: (await eventsWhere(tx, 'execution_id', ids)).map(eventMessage) };
+  return { events: (await eventsWhere(tx, 'execution_id', ids, readFilterOf(tx))).map(eventMessage) };
 };
 
 export const getEventsByArtifactIDs: RpcImpl<'getEventsByArtifactIDs'> = async (tx, request) => {
   const ids = storedIds(request.artifactIds ?? []);
   if (ids.length === 0) return { events: [] };
-  return { events: (await eventsWhere(tx, 'artifact_id', ids)).map(eventMessage) };
+  return { events: (await eventsWhere(tx, 'artifact_id', ids, readFilterOf(tx))).map(eventMessage) };
 };

@@ -11,6 +11,7 @@ import { existingNodeIds } from '../../repositories/node_existence';
 import { storedIdOf } from '../../repositories/stored_ids';
 import { alreadyExists, invalidArgument } from '../../errors';
 import type { RpcImpl } from '../rpc';
+import { writableExisting } from '../tenancy/write_access';
 import { isStorableEventType } from './event_type';
 
 /**
@@ -52,10 +53,14 @@ export async function writeEvents(
     if (a !== null && !knownArtifacts.has(a)) artifactIds.push(a);
     if (x !== null && !knownExecutions.has(x)) executionIds.push(x);
   }
-  const existing =
+  // Nodes the caller may not link (tenancy enforce) are treated as absent; the nodes this
+  // transaction wrote itself passed that check when it wrote them.
+  const existing = await writableExisting(
+    tx,
     artifactIds.length + executionIds.length > 0
       ? await existingNodeIds(tx, { Artifact: artifactIds, Execution: executionIds })
-      : { Artifact: new Set<number>(), Execution: new Set<number>() };
+      : { Artifact: new Set<number>(), Execution: new Set<number>(), Context: new Set<number>() },
+  );
   for (const id of knownArtifacts) existing.Artifact.add(id);
   for (const id of knownExecutions) existing.Execution.add(id);
 

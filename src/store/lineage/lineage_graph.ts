@@ -15,6 +15,8 @@ import { loadArtifacts, loadExecutions } from '../../repositories/node_repositor
 import { listNodeIdPage } from '../paging/list_node_page';
 import { ARTIFACT_TYPES, CONTEXT_TYPES, EXECUTION_TYPES } from '../types/type_kind_spec';
 import { allTypesForLineage, hydrateEvents } from './lineage_reads';
+import { readFilterOf } from '../tenancy/call_tenancy';
+import { readableIds } from '../tenancy/visible_ids';
 
 const SIMPLE_TYPE_NAMES = new Set(SIMPLE_TYPES.map((t) => t.name));
 
@@ -37,7 +39,9 @@ export async function getLineageGraph(tx: Tx, options: LineageGraphQueryOptions 
   }
   const maxNodeSize = Number(maxNodeSizeOf(options));
 
-  let queryNodes = (await listNodeIdPage(tx, 'Artifact', options.artifactsOptions)).ids;
+  // Tenancy: invisible artifacts are not query nodes, and invisible neighbours are not crossed.
+  const visibility = readFilterOf(tx);
+  let queryNodes = (await listNodeIdPage(tx, 'Artifact', options.artifactsOptions, { visibility })).ids;
   if (queryNodes.length === 0) throw notFound('Cannot find the query nodes for the lineage graph.');
   if (maxNodeSize > 0) queryNodes = queryNodes.slice(0, maxNodeSize);
   let budget = maxNodeSize > 0 ? maxNodeSize - queryNodes.length : Infinity;
@@ -51,7 +55,11 @@ export async function getLineageGraph(tx: Tx, options: LineageGraphQueryOptions 
     const visitedTo = fromArtifact ? visitedExecutions : visitedArtifacts;
     const events = await eventsTouching(tx, fromArtifact ? 'artifact_id' : 'execution_id', frontier);
     const otherEnd = (e: EventEdgeRow) => (fromArtifact ? e.execution_id : e.artifact_id);
-    let neighbours = [...new Set(events.map(otherEnd))].filter((id) => !visitedTo.has(id));
+    let neighbours = await readableIds(
+      tx,
+      fromArtifact ? 'execution' : 'artifact',
+      [...new Set(events.map(otherEnd))].filter((id) => !visitedTo.has(id)),
+    );
     const boundary = fromArtifact ? stop?.boundaryExecutions : stop?.boundaryArtifacts;
     if (boundary && neighbours.length > 0) {
       neighbours = await matchingNodeIds(tx, fromArtifact ? 'execution' : 'artifact', boundary, { candidates: neighbours });

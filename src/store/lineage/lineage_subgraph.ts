@@ -17,6 +17,8 @@ import { ARTIFACT_TYPES, CONTEXT_TYPES, EXECUTION_TYPES } from '../types/type_ki
 import { followsEvent, isDirected } from './event_direction';
 import { WalkEvents } from './walk_events';
 import { allTypesForLineage, hydrateEvents } from './lineage_reads';
+import { readFilterOf } from '../tenancy/call_tenancy';
+import { readableIds } from '../tenancy/visible_ids';
 
 /** The two node kinds a lineage walk crosses (contexts are only reported, never walked). */
 type LineageNodeKind = Exclude<NodeKind, 'context'>;
@@ -73,7 +75,8 @@ export async function getLineageSubgraph(
   }
   const direction = options.direction ?? Direction.DIRECTION_UNSPECIFIED;
 
-  const starting = await matchingNodeIds(tx, startKind, startFilter, { limit: MAX_STARTING_NODES });
+  // Tenancy: nodes the caller may not see are neither starting points nor crossed.
+  const starting = await matchingNodeIds(tx, startKind, startFilter, { limit: MAX_STARTING_NODES, visibility: readFilterOf(tx) });
   if (starting.length === 0) throw notFound('Cannot find qualified nodes to start the traversal.');
 
   const state: Record<LineageNodeKind, KindState> = {
@@ -92,9 +95,13 @@ export async function getLineageSubgraph(
     const toKind: LineageNodeKind = fromKind === 'artifact' ? 'execution' : 'artifact';
     const fromArtifact = fromKind === 'artifact';
     const to = state[toKind];
-    const events = (await walk.eventsOfHop(hop, frontier)).filter((e) => followsEvent(direction, fromArtifact, e.type));
     const otherEnd = (e: EventEdgeRow) => (fromArtifact ? e.execution_id : e.artifact_id);
-    const candidates = [...new Set(events.map(otherEnd))].filter((id) => !to.visited.has(id) && !to.ending.has(id));
+    const followed = (await walk.eventsOfHop(hop, frontier)).filter((e) => followsEvent(direction, fromArtifact, e.type));
+    const unseen = [...new Set(followed.map(otherEnd))].filter((id) => !to.visited.has(id) && !to.ending.has(id));
+    // Visited and ending nodes were visible when reached; of the new ones only the visible count.
+    const candidates = await readableIds(tx, toKind, unseen);
+    const reachable = new Set(candidates);
+    const events = followed.filter((e) => reachable.has(otherEnd(e)) || to.visited.has(otherEnd(e)) || to.ending.has(otherEnd(e)));
     const newlyEnding = await matchEnding(tx, toKind, to, candidates);
     const next = candidates.filter((id) => !newlyEnding.has(id));
     for (const event of events) {
@@ -154,8 +161,15 @@ async function assemble(
   if (mask.has('events')) graph.events = await hydrateEvents(tx, events);
   const needAttributions = mask.has('attributions') || mask.has('contexts');
   const needAssociations = mask.has('associations') || mask.has('contexts');
-  const attributions = needAttributions ? await attributionsOf(tx, artifactIds) : [];
-  const associations = needAssociations ? await associationsOf(tx, executionIds) : [];
+  let attributions = needAttributions ? await attributionsOf(tx, artifactIds) : [];
+  let associations = needAssociations ? await associationsOf(tx, executionIds) : [];
+  if (readFilterOf(tx)) {
+    // Memberships of contexts the caller may not see (another namespace's run) are dropped.
+    const contextIds = [...new Set([...attributions, ...associations].map((r) => r.context_id))];
+    const visible = new Set(await readableIds(tx, 'context', contextIds));
+    attributions = attributions.filter((r) => visible.has(r.context_id));
+    associations = associations.filter((r) => visible.has(r.context_id));
+  }
   if (mask.has('attributions')) {
     graph.attributions = attributions.map((r) => ({ artifactId: BigInt(r.node_id), contextId: BigInt(r.context_id) }));
   }

@@ -5,6 +5,7 @@ import { nodeTables, type NodeKind } from '../../repositories/node_kind';
 import { everythingOrOnePage } from '../paging/everything_or_one_page';
 import { listNodeIdPage } from '../paging/list_node_page';
 import { read, type RpcTable } from '../rpc';
+import { readFilterOf } from '../tenancy/call_tenancy';
 
 /**
  * GetArtifacts / GetExecutions / GetContexts. Without options upstream returns every node in
@@ -16,10 +17,11 @@ async function listAll<K extends NodeKind>(
   kind: K,
   options: ListOperationOptions | undefined,
 ): Promise<{ nodes: NodeMessages[K][]; nextPageToken?: string }> {
+  const visibility = readFilterOf(tx);
   return everythingOrOnePage<{ nodes: NodeMessages[K][]; nextPageToken?: string }>(options, {
-    everything: async () => ({ nodes: await allNodes(tx, kind) }),
+    everything: async () => ({ nodes: await allNodes(tx, kind, visibility) }),
     page: async (options) => {
-      const page = await listNodeIdPage(tx, nodeTables(kind).node, options);
+      const page = await listNodeIdPage(tx, nodeTables(kind).node, options, { visibility });
       return { nodes: await loadNodes(tx, kind, page.ids), nextPageToken: page.nextPageToken };
     },
   });

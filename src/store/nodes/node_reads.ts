@@ -16,12 +16,13 @@ import { invalidArgument, notFound } from '../../errors';
 import { nodeTables, type NodeKind } from '../../repositories/node_kind';
 import { listNodeIdPage } from '../paging/list_node_page';
 import { everythingOrOnePage } from '../paging/everything_or_one_page';
+import { readFilterOf } from '../tenancy/call_tenancy';
 
 /** Nodes by id, ascending id (as upstream answers), duplicates collapsed, unknown ids skipped. */
 export async function nodesById<K extends NodeKind>(tx: Tx, kind: K, ids: readonly bigint[] | undefined): Promise<NodeMessages[K][]> {
   const stored = storedIds(ids ?? []);
   const sorted = [...new Set(stored)].sort((a, b) => a - b);
-  return loadNodes(tx, kind, sorted);
+  return loadNodes(tx, kind, sorted, readFilterOf(tx));
 }
 
 export interface NodePage<K extends NodeKind> {
@@ -44,11 +45,12 @@ export async function nodesByType<K extends NodeKind>(
 ): Promise<NodePage<K>> {
   const typeId = await findTypeId(tx, kind, typeName ?? '', typeVersion);
   if (typeId === undefined) return { nodes: [] };
+  const visibility = readFilterOf(tx);
   return everythingOrOnePage<NodePage<K>>(options, {
-    everything: async () => ({ nodes: await nodesOfType(tx, kind, typeId) }),
+    everything: async () => ({ nodes: await nodesOfType(tx, kind, typeId, visibility) }),
     page: async (options) => {
       if (!(await typeHasNodes(tx, kind, typeId))) return { nodes: [] };
-      const page = await listNodeIdPage(tx, nodeTables(kind).node, options, { typeId });
+      const page = await listNodeIdPage(tx, nodeTables(kind).node, options, { typeId, visibility });
       return { nodes: await loadNodes(tx, kind, page.ids), nextPageToken: page.nextPageToken ?? '' };
     },
   });
@@ -68,7 +70,7 @@ export async function nodeByTypeAndName<K extends NodeKind>(
   // The node with its type and properties is one statement; with the type's id remembered
   // (it never changes), that statement is the whole read.
   tx.soleStatementNext();
-  return nodeOfTypeNamed(tx, kind, typeId, nodeName);
+  return nodeOfTypeNamed(tx, kind, typeId, nodeName, readFilterOf(tx));
 }
 
 /**
@@ -80,7 +82,7 @@ export async function nodesByExternalIds<K extends NodeKind>(tx: Tx, kind: K, ex
   if (wanted.length === 0) return [];
   const emptyAt = (externalIds ?? []).indexOf('');
   if (emptyAt >= 0) throw invalidArgument(`external_ids[${emptyAt}] is empty; an external id must be a non-empty string.`);
-  const nodes = await nodesWithExternalIdsHydrated(tx, kind, wanted);
+  const nodes = await nodesWithExternalIdsHydrated(tx, kind, wanted, readFilterOf(tx));
   if (nodes.length === 0) {
     throw notFound(`No ${kind}s found for external_ids: ${wanted.slice(0, 10).map((e) => JSON.stringify(e)).join(', ')}${wanted.length > 10 ? ', ...' : ''}.`);
   }
@@ -93,7 +95,7 @@ export async function artifactsByUris(tx: Tx, uris: readonly string[] | undefine
   if (wanted.length === 0) return [];
   // Grouped per uri, in the order the uris were first asked for.
   const rank = new Map(wanted.map((u, i) => [u, i]));
-  return artifactsWithUris(tx, wanted, (a, b) => rank.get(a.uri)! - rank.get(b.uri)! || a.id - b.id);
+  return artifactsWithUris(tx, wanted, (a, b) => rank.get(a.uri)! - rank.get(b.uri)! || a.id - b.id, readFilterOf(tx));
 }
 
 /**

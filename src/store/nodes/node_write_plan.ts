@@ -15,6 +15,7 @@ import {
   type FinalState,
   type PropertyMap,
 } from './node_field_mask';
+import { writableIds } from '../tenancy/write_access';
 
 /** How messages name the node at `index` of a request. */
 export type FieldOf = (index: number) => string;
@@ -47,6 +48,8 @@ export interface NodeWritePlan {
   updatesInOrder: { index: number; id: number }[];
   /** Whether the request differs from the stored node outside its properties, per updated id. */
   touchedBy: Map<number, boolean>;
+  /** The name of each type the request's nodes have (tenancy reads Kubeflow's marks by it). */
+  typeNames: Map<number, string>;
   /** The first invalid node; the uniqueness check still runs over the nodes before it. */
   validationError?: { index: number; error: unknown };
 }
@@ -66,7 +69,8 @@ export async function planNodeWrites(
   abortIfLatestUpdatedTimeChanged: boolean | undefined,
   fieldOf: FieldOf,
 ): Promise<NodeWritePlan> {
-  const updateIds = storedIds(nodes.map((n) => n.id));
+  // Nodes the caller may not write (tenancy enforce) are loaded as if absent.
+  const updateIds = await writableIds(tx, kind, storedIds(nodes.map((n) => n.id)));
   const stored = new Map<number, AnyNode>();
   for (const node of (await loadNodes(tx, kind, updateIds)) as AnyNode[]) stored.set(Number(node.id), node);
   const typeIds = storedIds(nodes.map((n) => (n.id === undefined ? n.typeId : undefined)));
@@ -122,7 +126,10 @@ export async function planNodeWrites(
       validationError = { index, error };
     }
   }
-  return { stored, creates, finals, updatesInOrder, touchedBy, validationError };
+  const typeNames = new Map<number, string>();
+  for (const [id, schema] of schemas) typeNames.set(id, schema.name);
+  for (const node of stored.values()) if (node.type !== undefined) typeNames.set(Number(node.typeId), node.type);
+  return { stored, creates, finals, updatesInOrder, touchedBy, typeNames, validationError };
 }
 
 /**

@@ -5,6 +5,9 @@ import type { AnyNode } from './node_field_mask';
 import { defaultFieldOf, planNodeWrites } from './node_write_plan';
 import { firstUniquenessViolation } from './node_uniqueness_check';
 import { writeNodePlan } from './node_plan_writes';
+import type { NodeWritePlan } from './node_write_plan';
+import { claimedNamespace, recordNodeOwnership } from '../tenancy/node_ownership';
+import { checkNamespaceClaims } from '../tenancy/write_access';
 
 interface PutNodesOptions {
   /** FieldMask paths for nodes with an id; empty or absent = replace the whole node. */
@@ -48,8 +51,39 @@ export async function putNodes<K extends NodeKind>(
   if (clash) throw clash.error;
   if (plan.validationError) throw plan.validationError.error;
 
+  const claims = namespaceClaims(kind, plan);
+  checkNamespaceClaims(
+    tx,
+    claims.created.flatMap((c, i) => (c === undefined ? [] : [{ namespace: c, where: fieldOf(plan.creates[i].index) }])),
+  );
+  checkNamespaceClaims(tx, claims.changed.flatMap((c) => (c.after === undefined ? [] : [{ namespace: c.after, where: fieldOf(c.index) }])));
+
   // Write: every statement after this point runs only for a request that is valid as a whole.
   const newIds = await writeNodePlan(tx, kind, plan, options.forceUpdate, options.abortIfLatestUpdatedTimeChanged);
+  await recordNodeOwnership(
+    tx,
+    kind,
+    newIds.map((id, i) => ({ id, claimed: claims.created[i] })),
+    claims.changed.map((c) => c.id),
+  );
   const createdIdAt = new Map(plan.creates.map((c, i) => [c.index, newIds[i]]));
   return nodes.map((n, index) => (n.id !== undefined ? n.id : BigInt(createdIdAt.get(index)!)));
+}
+
+/**
+ * The namespaces the plan's nodes claim (tenancy): per created node (in plan.creates order),
+ * and the updated nodes whose claim changes. Read from the plan, without a statement.
+ */
+function namespaceClaims(kind: NodeKind, plan: NodeWritePlan) {
+  const created = plan.creates.map((c) => claimedNamespace(kind, plan.typeNames.get(Number(c.values.type_id)), c.customProperties));
+  const changed: { id: number; index: number; after: string | undefined }[] = [];
+  const lastIndexOf = new Map(plan.updatesInOrder.map((u) => [u.id, u.index]));
+  for (const [id, target] of plan.finals) {
+    const original = plan.stored.get(id)!;
+    const typeName = plan.typeNames.get(Number(original.typeId));
+    const before = claimedNamespace(kind, typeName, original.customProperties);
+    const after = claimedNamespace(kind, typeName, target.customProperties);
+    if (before !== after) changed.push({ id, index: lastIndexOf.get(id)!, after });
+  }
+  return { created, changed };
 }

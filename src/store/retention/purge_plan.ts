@@ -1,3 +1,4 @@
+import { deleteOwnershipOf, refreshDerivedOwnership } from '../../repositories/node_namespace_repository';
 import type { Tx } from '../../database/database';
 import {
   countWhereIn,
@@ -261,6 +262,9 @@ export async function countPlan(tx: Tx, plan: PurgePlan): Promise<PurgeCounts> {
  * removed (the report of a real run is what the database did, not what was planned).
  */
 export async function deletePlan(tx: Tx, plan: PurgePlan): Promise<PurgeCounts> {
+  // Members that survive a deleted run context lose its namespace (tenancy ownership):
+  // found before their memberships go.
+  const survivors = await survivingMembersOf(tx, plan);
   const eventIds = plan.events.map((e) => e.id);
   const eventPaths = await deleteWhereIn(tx, 'EventPath', 'event_id', eventIds);
   const events = await deleteWhereIn(tx, 'Event', 'id', eventIds);
@@ -269,7 +273,11 @@ export async function deletePlan(tx: Tx, plan: PurgePlan): Promise<PurgeCounts> 
   const parentContexts =
     (await deleteWhereIn(tx, 'ParentContext', 'context_id', plan.contexts)) +
     (await deleteWhereIn(tx, 'ParentContext', 'parent_context_id', plan.contexts));
-  return {
+  // Our ownership rows go with their nodes (tenancy), in the same transaction.
+  await deleteOwnershipOf(tx, 'context', plan.contexts);
+  await deleteOwnershipOf(tx, 'execution', plan.executions);
+  await deleteOwnershipOf(tx, 'artifact', plan.artifacts);
+  const counts: PurgeCounts = {
     contextProperties: await deleteWhereIn(tx, 'ContextProperty', 'context_id', plan.contexts),
     executionProperties: await deleteWhereIn(tx, 'ExecutionProperty', 'execution_id', plan.executions),
     artifactProperties: await deleteWhereIn(tx, 'ArtifactProperty', 'artifact_id', plan.artifacts),
@@ -283,4 +291,16 @@ export async function deletePlan(tx: Tx, plan: PurgePlan): Promise<PurgeCounts> 
     parentContexts,
     eventsOfSurvivingNodes: eventsOfSurvivingNodes(plan),
   };
+  if (survivors.artifacts.length > 0) await refreshDerivedOwnership(tx, 'artifact', survivors.artifacts);
+  if (survivors.executions.length > 0) await refreshDerivedOwnership(tx, 'execution', survivors.executions);
+  return counts;
+}
+
+/** Members of the plan's contexts that the plan keeps (read before the memberships go). */
+async function survivingMembersOf(tx: Tx, plan: PurgePlan): Promise<{ artifacts: number[]; executions: number[] }> {
+  if (plan.contexts.length === 0) return { artifacts: [], executions: [] };
+  const going = { artifacts: new Set(plan.artifacts), executions: new Set(plan.executions) };
+  const artifacts = (await membershipsOfContexts(tx, 'Attribution', plan.contexts)).map((m) => m.nodeId).filter((id) => !going.artifacts.has(id));
+  const executions = (await membershipsOfContexts(tx, 'Association', plan.contexts)).map((m) => m.nodeId).filter((id) => !going.executions.has(id));
+  return { artifacts: [...new Set(artifacts)], executions: [...new Set(executions)] };
 }
