@@ -3,7 +3,9 @@ import { MetadataStoreServiceService } from '../generated/ml_metadata/proto/meta
 import { RetentionServiceService } from '../generated/mlmd_ts/retention/v1/retention_service';
 import type { Logger } from '../observability/logger';
 import { retentionService, type PurgeBatchListener, type PurgeDispatcher } from './retention_service';
+import type { CallTenancy } from './call_tenancy';
 import { metadataStoreService, type RpcDispatcher } from './service';
+import type { WebCallRegistry } from './web/web_call_registry';
 
 /** One gRPC service the server serves: its generated definition and its handlers. */
 export interface ServiceRegistration {
@@ -19,6 +21,10 @@ export interface ServicesDeps {
   purger?: PurgeDispatcher;
   onPurgeBatch?: PurgeBatchListener;
   logger?: Logger;
+  /** Namespace isolation of MetadataStoreService calls; undefined = off. */
+  tenancy?: CallTenancy;
+  /** Where the gRPC-web bridge leaves its calls' HTTP credentials. */
+  webCalls?: WebCallRegistry;
 }
 
 function serviceNameOf(definition: ServiceDefinition): string {
@@ -36,7 +42,7 @@ function registration(definition: ServiceDefinition, implementation: UntypedServ
  * metrics, logs and the metadata limit; bridges to other protocols) apply to each entry alike.
  */
 export function applicationServices(deps: ServicesDeps): ServiceRegistration[] {
-  const services = [registration(MetadataStoreServiceService, metadataStoreService(deps.store, deps.logger))];
+  const services = [registration(MetadataStoreServiceService, metadataStoreService(deps.store, deps.logger, deps.tenancy, deps.webCalls))];
   if (deps.purger) services.push(registration(RetentionServiceService, retentionService(deps.purger, deps.logger, deps.onPurgeBatch)));
   return services;
 }
