@@ -151,7 +151,7 @@ describe('tenancy on, Kubernetes authorization (fake API server)', () => {
 
   it('gRPC-web/JSON: anonymous callers (and bad tokens) are UNAUTHENTICATED and never reach the store', async () => {
     const before = s.calls.length;
-    for (const headers of [{}, { authorization: 'Bearer forged' }]) {
+    for (const headers of [{}, { authorization: 'Bearer forged' }] as Record<string, string>[]) {
       const answer = await json(s, 'GetArtifacts', headers);
       expect(answer.status).toBe(401);
       expect(answer.grpcStatus).toBe(Status.UNAUTHENTICATED);
