@@ -1,4 +1,5 @@
 import type { ServerUnaryCall } from '@grpc/grpc-js';
+import { MlmdError, StatusCode } from '../errors';
 import type { TenancyScope } from '../store/tenancy/tenancy_scope';
 import type { CallCredentials, TenancyGate } from '../tenancy';
 import { uriSans } from '../tenancy/spiffe_id';
@@ -24,6 +25,19 @@ export class CallTenancy {
   scopeFor(rpc: string, write: boolean, call: ServerUnaryCall<unknown, unknown>): Promise<TenancyScope> {
     const web = this.webCalls?.take(call.metadata);
     return this.gate.scopeFor(rpc, write, web ? webCredentials(web) : nativeCredentials(call));
+  }
+}
+
+/**
+ * For RPCs that act across namespaces (RetentionService's purges): only a caller whose scope
+ * filters nothing (a system principal, or an anonymous caller the listener allows as today)
+ * may run them. Others are refused PERMISSION_DENIED in enforce mode, and reported in audit mode.
+ */
+export function requireUnfilteredScope(scope: TenancyScope, rpc: string): void {
+  if (scope.readable === 'all' && scope.writable === 'all') return;
+  scope.onDenial?.({ rpc, reason: 'foreign_write', count: 1 });
+  if (scope.mode === 'enforce') {
+    throw new MlmdError(StatusCode.PERMISSION_DENIED, `${rpc} deletes across namespaces; with --tenancy=enforce only system principals may call it.`);
   }
 }
 

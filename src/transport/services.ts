@@ -43,7 +43,7 @@ function registration(definition: ServiceDefinition, implementation: UntypedServ
  */
 export function applicationServices(deps: ServicesDeps): ServiceRegistration[] {
   const services = [registration(MetadataStoreServiceService, metadataStoreService(deps.store, deps.logger, deps.tenancy, deps.webCalls))];
-  if (deps.purger) services.push(registration(RetentionServiceService, retentionService(deps.purger, deps.logger, deps.onPurgeBatch)));
+  if (deps.purger) services.push(registration(RetentionServiceService, retentionService(deps.purger, deps.logger, deps.onPurgeBatch, deps.tenancy)));
   return services;
 }
 

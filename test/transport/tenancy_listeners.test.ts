@@ -16,6 +16,8 @@ import type { RpcMethod } from '../../src/store/rpc';
 import { createTenancyGate } from '../../src/tenancy';
 import { observabilityInterceptors } from '../../src/transport/interceptors';
 import { startServer, type RunningServer } from '../../src/transport/server';
+import type { PurgeResult } from '../../src/store/retention/purge';
+import type { PurgeDispatcher } from '../../src/transport/retention_service';
 import type { RpcDispatcher } from '../../src/transport/service';
 import { WEB_CALL_HEADER } from '../../src/transport/web/web_call_registry';
 import { FakeKubernetesApi } from '../tenancy/fake_kubernetes_api';
@@ -29,7 +31,10 @@ import { callRpc, mlmdClient } from './grpc_test_client';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlmd-tenancy-listeners-'));
 const PROFILE = { 'app.kubernetes.io/part-of': 'kubeflow-profile' };
 const kube = new FakeKubernetesApi({
-  tokens: { 'team-b-pod': { username: 'system:serviceaccount:team-b:default-editor', audiences: ['pipelines.kubeflow.org'] } },
+  tokens: {
+    'team-b-pod': { username: 'system:serviceaccount:team-b:default-editor', audiences: ['pipelines.kubeflow.org'] },
+    'ui-server': { username: 'system:serviceaccount:kubeflow:ml-pipeline-ui', audiences: ['pipelines.kubeflow.org'] },
+  },
   grants: ['alice@example.com get team-a', 'alice@example.com list team-a', 'alice@example.com create team-a'],
   namespaces: [
     { name: 'team-a', labels: PROFILE },
@@ -40,6 +45,7 @@ const kube = new FakeKubernetesApi({
 interface Served {
   server: RunningServer;
   calls: { method: RpcMethod; options: CallOptions | undefined }[];
+  purges: number;
   metrics: ReturnType<typeof createMetrics>;
 }
 
@@ -63,8 +69,16 @@ async function serve(tenancyDocument: Record<string, unknown> | undefined, tls?:
         log: logger,
       })
     : undefined;
-  const server = await startServer({
+  const served = { server: undefined as unknown as RunningServer, calls, metrics, purges: 0 };
+  const purger: PurgeDispatcher = {
+    purge: async () => {
+      served.purges++;
+      return { dryRun: true, counts: {} as PurgeResult['counts'], samples: { contexts: [], executions: [], artifacts: [] }, batches: 0, complete: true };
+    },
+  };
+  served.server = await startServer({
     store: dispatcher,
+    purger,
     port: 0,
     host: '127.0.0.1',
     tls: tls ? { serverKey: tls.key, serverCert: tls.cert, customCa: tls.ca, clientVerify: true } : undefined,
@@ -73,13 +87,12 @@ async function serve(tenancyDocument: Record<string, unknown> | undefined, tls?:
     tenancy,
     logger,
   });
-  const served = { server, calls, metrics };
   servers.push(served);
   return served;
 }
 
-async function json(s: Served, method: string, headers: Record<string, string> = {}, body: unknown = {}) {
-  const response = await fetch(`http://127.0.0.1:${s.server.webPort}/ml_metadata.MetadataStoreService/${method}`, {
+async function json(s: Served, method: string, headers: Record<string, string> = {}, body: unknown = {}, service = 'ml_metadata.MetadataStoreService') {
+  const response = await fetch(`http://127.0.0.1:${s.server.webPort}/${service}/${method}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
@@ -179,6 +192,18 @@ describe('tenancy on, Kubernetes authorization (fake API server)', () => {
     } finally {
       client.close();
     }
+  });
+
+  it('RetentionService: purges (across namespaces) are for system principals only', async () => {
+    const purge = (headers: Record<string, string>) => json(s, 'PurgeArtifacts', headers, { options: { filterQuery: 'uri = "x"' } }, 'mlmd_ts.retention.v1.RetentionService');
+    const before = s.purges;
+    const alice = await purge({ 'kubeflow-userid': 'alice@example.com' });
+    expect(alice.grpcStatus).toBe(Status.PERMISSION_DENIED);
+    expect((await purge({})).grpcStatus).toBe(Status.UNAUTHENTICATED);
+    expect(s.purges).toBe(before);
+    expect((await purge({ authorization: 'Bearer ui-server' })).status).toBe(200);
+    expect(s.purges).toBe(before + 1);
+    expect(await s.metrics.registry.metrics()).toMatch(/mlmd_tenancy_denied_total\{rpc="PurgeArtifacts",reason="foreign_write",mode="enforce"\} 1/);
   });
 
   it('the Kubernetes API failing: calls fail UNAVAILABLE (503), never open', async () => {
