@@ -9,7 +9,7 @@ import { createLogger, type Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { RetentionMetrics } from './observability/retention_metrics';
 import { TenancyMetrics } from './observability/tenancy_metrics';
-import { createTenancyGate, type TenancyGate } from './tenancy';
+import type { TenancyGate } from './tenancy';
 import { startMetricsServer, type MetricsServerHandle } from './observability/metrics_server';
 import { logDatabaseTarget, logListening, logSchemaVersion } from './observability/startup_log';
 import { unavailable } from './errors';
@@ -90,6 +90,8 @@ async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void
   let tenancy: TenancyGate | undefined;
   if (settings.tenancy) {
     try {
+      // Loaded only when on: the Kubernetes client alone costs most of a second of start-up.
+      const { createTenancyGate } = await import('./tenancy/create_tenancy_gate');
       tenancy = createTenancyGate(settings.tenancy, { observer: new TenancyMetrics(metrics.registry), log: logger });
     } catch (e) {
       fail((e as Error).message, EXIT_USAGE);

@@ -1,16 +1,17 @@
 import fs from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { PeerAddresses } from '../tenancy/peer_addresses';
+import type { Listener } from '../tenancy/call_credentials';
+// Not src/tenancy/index.ts: that would load the Kubernetes client into every server, tenancy or not.
 import {
   DEFAULT_AUTHORIZATION_CACHE_TTL_MS,
   DEFAULT_CLAIMED_NAMESPACE_HEADER,
   KUBEFLOW_PROFILE_SELECTOR,
   KUBEFLOW_RUNS,
   type AnonymousPolicy,
-  type Listener,
   type StaticBinding,
   type TenancySettings,
-} from '../tenancy';
+} from '../tenancy/tenancy_settings';
 import { DEFAULT_GROUPS_HEADER, DEFAULT_USER_HEADER, DEFAULT_USER_PREFIX } from '../tenancy/user_headers';
 import { ConfigError } from './config_error';
 
