@@ -8,7 +8,7 @@ import {
 import type { Logger } from '../observability/logger';
 import type { PurgeCounts, PurgeKind } from '../store/retention/purge_plan';
 import { DEFAULT_BATCH_SIZE, type PurgeHooks, type PurgeRequest, type PurgeResult } from '../store/retention/purge';
-import { requireUnfilteredScope, type CallTenancy } from './call_tenancy';
+import { requireUnfilteredScope, type CallScoping } from './call_scoping';
 import { toServiceError } from './error_status';
 
 /** The purge as the transport sees it (the store's Purger, or a fake). */
@@ -64,7 +64,7 @@ export function retentionService(
   purger: PurgeDispatcher,
   logger?: Logger,
   onBatch?: PurgeBatchListener,
-  tenancy?: CallTenancy,
+  tenancy?: CallScoping,
 ): RetentionServiceServer {
   const service: Record<string, handleUnaryCall<unknown, unknown>> = {};
   for (const [method, kind] of Object.entries(KIND_OF_METHOD)) {

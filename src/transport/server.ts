@@ -7,7 +7,7 @@ import { metadataSizeLimit } from './metadata_size_limit';
 import { addReflection } from './reflection';
 import type { PurgeBatchListener, PurgeDispatcher } from './retention_service';
 import type { RpcDispatcher } from './service';
-import { CallTenancy } from './call_tenancy';
+import { CallScoping } from './call_scoping';
 import type { TenancyGate } from '../tenancy';
 import { applicationServices } from './services';
 import { WebCallRegistry } from './web/web_call_registry';
@@ -94,7 +94,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   // Only a bridge with tenancy needs to hand its HTTP credentials on.
   const webCalls = options.web && options.tenancy ? new WebCallRegistry() : undefined;
-  const tenancy = options.tenancy ? new CallTenancy(options.tenancy, webCalls) : undefined;
+  const tenancy = options.tenancy ? new CallScoping(options.tenancy, webCalls) : undefined;
   for (const service of applicationServices({ ...options, tenancy, webCalls })) server.addService(service.definition, service.implementation);
   const health = new DatabaseHealth({
     ping: options.health?.ping ?? (() => Promise.resolve()),

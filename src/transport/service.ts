@@ -7,7 +7,7 @@ import type { Logger } from '../observability/logger';
 import type { MetadataStore } from '../store/metadata_store';
 import { rpcWireName, type RpcMethod } from '../store/rpc';
 import { callCancellation } from './call_cancellation';
-import { dropWebCallId, type CallTenancy } from './call_tenancy';
+import { dropWebCallId, type CallScoping } from './call_scoping';
 import type { WebCallRegistry } from './web/web_call_registry';
 import { toServiceError } from './error_status';
 
@@ -29,7 +29,7 @@ const WRITE_RPC = /^(Put|Delete)/;
 export function metadataStoreService(
   store: RpcDispatcher,
   logger?: Logger,
-  tenancy?: CallTenancy,
+  tenancy?: CallScoping,
   webCalls?: WebCallRegistry,
 ): MetadataStoreServiceServer {
   const service: Record<string, handleUnaryCall<unknown, unknown>> = {};

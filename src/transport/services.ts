@@ -3,7 +3,7 @@ import { MetadataStoreServiceService } from '../generated/ml_metadata/proto/meta
 import { RetentionServiceService } from '../generated/mlmd_ts/retention/v1/retention_service';
 import type { Logger } from '../observability/logger';
 import { retentionService, type PurgeBatchListener, type PurgeDispatcher } from './retention_service';
-import type { CallTenancy } from './call_tenancy';
+import type { CallScoping } from './call_scoping';
 import { metadataStoreService, type RpcDispatcher } from './service';
 import type { WebCallRegistry } from './web/web_call_registry';
 
@@ -22,7 +22,7 @@ export interface ServicesDeps {
   onPurgeBatch?: PurgeBatchListener;
   logger?: Logger;
   /** Namespace isolation of MetadataStoreService calls; undefined = off. */
-  tenancy?: CallTenancy;
+  tenancy?: CallScoping;
   /** Where the gRPC-web bridge leaves its calls' HTTP credentials. */
   webCalls?: WebCallRegistry;
 }

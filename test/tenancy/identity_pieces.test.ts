@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressOf } from '../../src/transport/call_tenancy';
+import { addressOf } from '../../src/transport/call_scoping';
 import { forwardedClientCertUri } from '../../src/tenancy/forwarded_client_cert';
 import { PeerAddresses } from '../../src/tenancy/peer_addresses';
 import { parseServiceAccountUser, parseSpiffeWorkload, uriSans } from '../../src/tenancy/spiffe_id';

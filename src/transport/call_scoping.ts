@@ -15,7 +15,7 @@ interface PeerCertificate {
  * the native call (its metadata, peer address, verified client certificate) or from the HTTP
  * request the gRPC-web bridge made it for, and the scope the gate decides for them.
  */
-export class CallTenancy {
+export class CallScoping {
   constructor(
     private readonly gate: TenancyGate,
     private readonly webCalls: WebCallRegistry | undefined,
