@@ -98,7 +98,9 @@ export class TenancyGate {
       return this.refuse(rpc, `This server requires anonymous callers to name their namespace in the ${header} header; this call named none.`);
     }
     if (!NAMESPACE.test(claimed)) {
-      throw new MlmdError(StatusCode.INVALID_ARGUMENT, `The ${header} header must be a Kubernetes namespace name; got ${JSON.stringify(claimed.slice(0, 80))}.`);
+      const message = `The ${header} header must be a Kubernetes namespace name; got ${JSON.stringify(claimed.slice(0, 80))}.`;
+      if (this.settings.mode === 'audit') return this.refuse(rpc, message);
+      throw new MlmdError(StatusCode.INVALID_ARGUMENT, message);
     }
     const own = new Set([claimed]);
     return this.scope(`claimed:${claimed}`, own, own, this.settings.unownedVisible, rpc, claimed);

@@ -153,6 +153,9 @@ describe('who is calling, and the scope they get', () => {
     const { gate: g, seen } = gate(document({ anonymous: { grpc: 'deny' } }), 'audit');
     const scope = await g.scopeFor('GetArtifacts', false, call('web'));
     expect(summary(scope)).toMatchObject({ readable: 'all', writable: 'all' });
+    const { gate: claimed, seen: claimedSeen } = gate(document({ anonymous: { grpc: 'trust-claimed' } }), 'audit');
+    expect(summary(await claimed.scopeFor('GetContexts', false, call('grpc', { 'x-mlmd-namespace': 'Not A Name' })))).toMatchObject({ readable: 'all' });
+    expect(claimedSeen.denials).toEqual(['GetContexts anonymous audit 1']);
     const alice = await g.scopeFor('GetArtifacts', false, call('web', { 'kubeflow-userid': 'alice@example.com' }));
     expect(alice.mode).toBe('audit');
     alice.onDenial?.({ rpc: 'GetArtifacts', reason: 'foreign_node', count: 3 });
