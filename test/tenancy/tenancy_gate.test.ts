@@ -42,10 +42,18 @@ interface Recorded {
   resolutions: string[];
 }
 
+const logged: { level: string; fields: Record<string, unknown>; message: string }[] = [];
+const log = {
+  info: (fields: object, message: string) => logged.push({ level: 'info', fields: fields as Record<string, unknown>, message }),
+  debug: (fields: object, message: string) => logged.push({ level: 'debug', fields: fields as Record<string, unknown>, message }),
+  warn: (fields: object, message: string) => logged.push({ level: 'warn', fields: fields as Record<string, unknown>, message }),
+};
+
 function gate(doc: Record<string, unknown>, mode: 'audit' | 'enforce' = 'enforce'): { gate: TenancyGate; seen: Recorded } {
   const settings = parseTenancyDocument(doc, mode, 'test', { webPortOn: true, verifiesClientCertificates: false }, []);
   const seen: Recorded = { denials: [], resolutions: [] };
   const g = createTenancyGate(settings, {
+    log,
     observer: {
       denied: (rpc, reason, m, count) => seen.denials.push(`${rpc} ${reason} ${m} ${count}`),
       resolved: (source, outcome) => seen.resolutions.push(`${source} ${outcome}`),
@@ -160,5 +168,21 @@ describe('who is calling, and the scope they get', () => {
     expect(alice.mode).toBe('audit');
     alice.onDenial?.({ rpc: 'GetArtifacts', reason: 'foreign_node', count: 3 });
     expect(seen.denials).toEqual(['GetArtifacts anonymous audit 1', 'GetArtifacts foreign_node audit 3']);
+  });
+
+  it('one structured log line per denial: info for refused callers and in audit mode, debug for routine filtering', async () => {
+    logged.length = 0;
+    const { gate: enforce } = gate(document({ anonymous: { grpc: 'deny' } }));
+    await enforce.scopeFor('GetArtifacts', false, call('grpc')).catch(() => undefined);
+    const alice = await enforce.scopeFor('GetArtifacts', false, call('web', { 'kubeflow-userid': 'alice@example.com' }));
+    alice.onDenial?.({ rpc: 'GetArtifacts', reason: 'foreign_node', count: 2 });
+    const { gate: audit } = gate(document(), 'audit');
+    (await audit.scopeFor('GetArtifacts', false, call('web', { 'kubeflow-userid': 'alice@example.com' }))).onDenial?.({ rpc: 'GetArtifacts', reason: 'unowned_node', count: 1 });
+    const denials = logged.filter((l) => 'reason' in l.fields);
+    expect(denials).toEqual([
+      { level: 'info', message: 'tenancy: call refused', fields: { rpc: 'GetArtifacts', reason: 'anonymous', count: 1, principal: 'anonymous', tenancy: 'enforce' } },
+      { level: 'debug', message: 'tenancy: denied', fields: { rpc: 'GetArtifacts', reason: 'foreign_node', count: 2, principal: 'user:alice@example.com', tenancy: 'enforce' } },
+      { level: 'info', message: 'tenancy (audit): would deny', fields: { rpc: 'GetArtifacts', reason: 'unowned_node', count: 1, principal: 'user:alice@example.com', tenancy: 'audit' } },
+    ]);
   });
 });
