@@ -8,6 +8,8 @@
  *           -> database (src/database/ and the top-level migrations/)
  *   ground floor, importable from every layer: src/errors.ts, src/generated/
  *   beside the layers: src/observability/ (metrics and logs, wired in by the entry point)
+ *   identity: src/tenancy/ (who is calling, which namespaces they may see), used by the entry
+ *     point and the transport; it builds the store's TenancyScope and knows nothing else of the store
  *
  * Each rule forbids one kind of arrow; a file may import its own layer and the layers below.
  */
@@ -100,6 +102,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/observability/' },
       to: { path: '^src/(store|repositories|filter|transport)/' },
+    },
+    {
+      name: 'tenancy-knows-only-the-scope-contract',
+      comment: 'src/tenancy/ decides identities and scopes: of our code it may import the scope contract (src/store/tenancy/tenancy_scope.ts) and src/errors.ts, nothing else.',
+      severity: 'error',
+      from: { path: '^src/tenancy/' },
+      to: { path: '^(src|migrations)/', pathNot: ['^src/tenancy/', '^src/errors\\.ts$', '^src/store/tenancy/tenancy_scope\\.ts$'] },
+    },
+    {
+      name: 'only-the-entry-point-and-transport-use-tenancy',
+      comment: 'Identity is decided at the edge: the store obeys the scope it is handed and never resolves callers itself.',
+      severity: 'error',
+      from: { path: '^src/(store|repositories|filter|database|observability)/' },
+      to: { path: '^src/tenancy/' },
     },
     {
       name: 'no-circular',

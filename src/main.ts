@@ -8,6 +8,8 @@ import { knexPoolStats } from './observability/database_metrics';
 import { createLogger, type Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { RetentionMetrics } from './observability/retention_metrics';
+import { TenancyMetrics } from './observability/tenancy_metrics';
+import type { TenancyGate } from './tenancy';
 import { startMetricsServer, type MetricsServerHandle } from './observability/metrics_server';
 import { logDatabaseTarget, logListening, logSchemaVersion } from './observability/startup_log';
 import { unavailable } from './errors';
@@ -87,6 +89,30 @@ async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void
   const dispatcher = new LateDispatcher();
   const purger = new LatePurger();
   const retentionMetrics = new RetentionMetrics(metrics.registry);
+  let tenancy: TenancyGate | undefined;
+  if (settings.tenancy) {
+    try {
+      // Loaded only when on: the Kubernetes client alone costs most of a second of start-up.
+      const { createTenancyGate } = await import('./tenancy/create_tenancy_gate');
+      tenancy = createTenancyGate(settings.tenancy, { observer: new TenancyMetrics(metrics.registry), log: logger });
+    } catch (e) {
+      fail((e as Error).message, EXIT_USAGE);
+    }
+    if (!link || link.workerId === 1) {
+      const t = settings.tenancy;
+      logger.info(
+        {
+          tenancy: t.mode,
+          source: t.source,
+          identity: Object.entries(t.identity).filter(([, v]) => !!v).map(([k]) => k),
+          authorization: t.authorization?.kind ?? 'none',
+          anonymous_grpc: t.anonymous.grpc,
+          unowned: t.unownedVisible ? 'visible' : 'system-only',
+        },
+        'tenancy on',
+      );
+    }
+  }
   let retention: RetentionScheduler | undefined;
   let db: Database | undefined;
   // On a SQLite file, whole RPCs run in threads of their own (src/threads/); `db` keeps
@@ -113,6 +139,7 @@ async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void
       }),
       health: { ping: () => (db ? db.ping() : Promise.reject(new Error('the metadata database is not open yet'))) },
       web: settings.web,
+      tenancy,
       logger,
     }).then((started) => (server = started)));
 

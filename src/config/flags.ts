@@ -47,6 +47,8 @@ export interface Flags {
   db_startup_timeout_seconds: number;
   workers: number;
   retention_config_file: string;
+  tenancy: string;
+  tenancy_config_file: string;
 }
 
 type FlagName = keyof Flags;
@@ -255,6 +257,23 @@ export const FLAG_SPECS: Record<FlagName, FlagSpec> = {
     help:
       'A text-format mlmd_ts.retention.v1.RetentionPolicy (proto/mlmd_ts/retention/v1/retention_policy.proto): purge ' +
       'rules the server applies every interval, one replica at a time (not an upstream flag; see README "Retention").',
+  },
+  tenancy: {
+    kind: 'string',
+    default: 'off',
+    choices: ['off', 'audit', 'enforce'],
+    arg: 'mode',
+    help:
+      'Namespace isolation for multi-user Kubeflow: off (today\'s behaviour), audit (decide and report would-be denials, serve ' +
+      'everything) or enforce (filter reads, refuse writes). See README "Tenancy".',
+  },
+  tenancy_config_file: {
+    kind: 'string',
+    default: '',
+    arg: 'path',
+    help:
+      'YAML or JSON with the identity sources, system principals, namespace authorization, unowned visibility and ' +
+      'anonymous policy used by --tenancy=audit|enforce (see README "Tenancy").',
   },
 };
 

@@ -16,6 +16,8 @@ import { ConfigError } from './config_error';
 import { parseFlags, type Flags } from './flags';
 import { readRetentionPolicyFile, type RetentionSettings } from './retention_policy_file';
 import { readServerConfigFile } from './server_config_file';
+import { tenancySettings } from './tenancy_config_file';
+import type { TenancySettings } from '../tenancy';
 
 /** gRPC TLS from the config file's ssl_config: PEM contents, not paths. */
 export interface TlsSettings {
@@ -59,6 +61,8 @@ export interface ServerSettings {
   workers: number;
   /** The retention policy of --retention_config_file, if given. */
   retention?: RetentionSettings;
+  /** --tenancy and --tenancy_config_file; undefined = off (no scope at all). */
+  tenancy?: TenancySettings;
   /** Things worth telling the operator once a logger exists. */
   warnings: string[];
 }
@@ -89,12 +93,19 @@ export function settingsFromFlags(flags: Flags, warnings: string[] = [], env: No
     postgresSslPassword: env.MLMD_POSTGRES_SSLPASSWORD,
   };
   const database = databaseConfigFromProto(source.connection, source.origin, warnings, secrets);
+  const tls = source.ssl ? tlsSettings(source.ssl) : undefined;
+  const tenancy = tenancySettings(
+    flags.tenancy,
+    flags.tenancy_config_file,
+    { webPortOn: !!web, verifiesClientCertificates: !!tls?.customCa },
+    warnings,
+  );
   return {
     grpcPort: flags.grpc_port,
     channelArguments: parseChannelArguments(flags.grpc_channel_arguments),
     database,
     schema: schemaOptions(source.migration, source.origin),
-    tls: source.ssl ? tlsSettings(source.ssl) : undefined,
+    tls,
     connectionRetries: flags.metadata_store_connection_retries,
     metricsPort: flags.metrics_port,
     web,
@@ -109,6 +120,7 @@ export function settingsFromFlags(flags: Flags, warnings: string[] = [], env: No
     dbStartupTimeoutMs: Math.round(flags.db_startup_timeout_seconds * 1000),
     workers: workerCount(flags.workers, database, warnings),
     retention: flags.retention_config_file ? readRetentionPolicyFile(flags.retention_config_file) : undefined,
+    tenancy,
     warnings,
   };
 }

@@ -8,6 +8,7 @@ import {
 import type { Logger } from '../observability/logger';
 import type { PurgeCounts, PurgeKind } from '../store/retention/purge_plan';
 import { DEFAULT_BATCH_SIZE, type PurgeHooks, type PurgeRequest, type PurgeResult } from '../store/retention/purge';
+import { requireUnfilteredScope, type CallScoping } from './call_scoping';
 import { toServiceError } from './error_status';
 
 /** The purge as the transport sees it (the store's Purger, or a fake). */
@@ -57,9 +58,14 @@ export function purgeResultMessage(result: PurgeResult): PurgeResultMessage {
 /**
  * mlmd_ts.retention.v1.RetentionService: each handler maps the request, runs the purge, and
  * maps failures through the same toServiceError as MetadataStoreService. A real purge logs
- * one line per committed batch.
+ * one line per committed batch. With tenancy on, only callers whose scope filters nothing may purge.
  */
-export function retentionService(purger: PurgeDispatcher, logger?: Logger, onBatch?: PurgeBatchListener): RetentionServiceServer {
+export function retentionService(
+  purger: PurgeDispatcher,
+  logger?: Logger,
+  onBatch?: PurgeBatchListener,
+  tenancy?: CallScoping,
+): RetentionServiceServer {
   const service: Record<string, handleUnaryCall<unknown, unknown>> = {};
   for (const [method, kind] of Object.entries(KIND_OF_METHOD)) {
     const definition = (RetentionServiceService as Record<string, { path: string }>)[method];
@@ -74,7 +80,12 @@ export function retentionService(purger: PurgeDispatcher, logger?: Logger, onBat
       };
       let pending: Promise<PurgeResult>;
       try {
-        pending = purger.purge(request, hooks);
+        pending = tenancy
+          ? tenancy.scopeFor(rpc, true, call).then((scope) => {
+              requireUnfilteredScope(scope, rpc);
+              return purger.purge(request, hooks);
+            })
+          : purger.purge(request, hooks);
       } catch (e) {
         pending = Promise.reject(e);
       }

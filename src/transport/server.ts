@@ -7,7 +7,10 @@ import { metadataSizeLimit } from './metadata_size_limit';
 import { addReflection } from './reflection';
 import type { PurgeBatchListener, PurgeDispatcher } from './retention_service';
 import type { RpcDispatcher } from './service';
+import { CallScoping } from './call_scoping';
+import type { TenancyGate } from '../tenancy';
 import { applicationServices } from './services';
+import { WebCallRegistry } from './web/web_call_registry';
 import { serverCredentials } from './tls';
 import { startWebServer, type RunningWebServer } from './web/web_server';
 
@@ -54,6 +57,11 @@ export interface ServerOptions {
    * here, through the same interceptors and limits. Off when absent.
    */
   web?: { port: number; host?: string; corsAllowedOrigins: readonly string[] };
+  /**
+   * Namespace isolation (--tenancy audit|enforce): every MetadataStoreService call gets the
+   * scope this gate decides, from native gRPC credentials or the gRPC-web request's. Off when absent.
+   */
+  tenancy?: TenancyGate;
   /** Server reflection; on unless false. */
   reflection?: boolean;
   logger?: Logger;
@@ -86,7 +94,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (Number.isFinite(maxMetadata) && maxMetadata > 0) interceptors.push(metadataSizeLimit(maxMetadata));
   const server = new Server({ ...(args as ChannelOptions), interceptors });
 
-  for (const service of applicationServices(options)) server.addService(service.definition, service.implementation);
+  // Only a bridge with tenancy needs to hand its HTTP credentials on.
+  const webCalls = options.web && options.tenancy ? new WebCallRegistry() : undefined;
+  const tenancy = options.tenancy ? new CallScoping(options.tenancy, webCalls) : undefined;
+  for (const service of applicationServices({ ...options, tenancy, webCalls })) server.addService(service.definition, service.implementation);
   const health = new DatabaseHealth({
     ping: options.health?.ping ?? (() => Promise.resolve()),
     intervalMs: options.health?.intervalMs,
@@ -112,6 +123,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         host: options.web.host ?? options.host,
         cors: { allowedOrigins: options.web.corsAllowedOrigins },
         maxRequestMessageBytes: receiveLimit(args),
+        webCalls,
         logger: options.logger,
       });
     } catch (error) {

@@ -3,7 +3,9 @@ import { MetadataStoreServiceService } from '../generated/ml_metadata/proto/meta
 import { RetentionServiceService } from '../generated/mlmd_ts/retention/v1/retention_service';
 import type { Logger } from '../observability/logger';
 import { retentionService, type PurgeBatchListener, type PurgeDispatcher } from './retention_service';
+import type { CallScoping } from './call_scoping';
 import { metadataStoreService, type RpcDispatcher } from './service';
+import type { WebCallRegistry } from './web/web_call_registry';
 
 /** One gRPC service the server serves: its generated definition and its handlers. */
 export interface ServiceRegistration {
@@ -19,6 +21,10 @@ export interface ServicesDeps {
   purger?: PurgeDispatcher;
   onPurgeBatch?: PurgeBatchListener;
   logger?: Logger;
+  /** Namespace isolation of MetadataStoreService calls; undefined = off. */
+  tenancy?: CallScoping;
+  /** Where the gRPC-web bridge leaves its calls' HTTP credentials. */
+  webCalls?: WebCallRegistry;
 }
 
 function serviceNameOf(definition: ServiceDefinition): string {
@@ -36,8 +42,8 @@ function registration(definition: ServiceDefinition, implementation: UntypedServ
  * metrics, logs and the metadata limit; bridges to other protocols) apply to each entry alike.
  */
 export function applicationServices(deps: ServicesDeps): ServiceRegistration[] {
-  const services = [registration(MetadataStoreServiceService, metadataStoreService(deps.store, deps.logger))];
-  if (deps.purger) services.push(registration(RetentionServiceService, retentionService(deps.purger, deps.logger, deps.onPurgeBatch)));
+  const services = [registration(MetadataStoreServiceService, metadataStoreService(deps.store, deps.logger, deps.tenancy, deps.webCalls))];
+  if (deps.purger) services.push(registration(RetentionServiceService, retentionService(deps.purger, deps.logger, deps.onPurgeBatch, deps.tenancy)));
   return services;
 }
 

@@ -33,11 +33,26 @@ describe('the server process', () => {
     [['--enable_database_upgrade', '--downgrade_db_schema_version=3'], /cannot be used together/],
     [['--metadata_source_config_type=oracle'], /oracle/],
     [['--metadata_store_server_config_file=/nonexistent.pbtxt'], /nonexistent.pbtxt: no such file/],
+    [['--tenancy=strict'], /strict/],
+    [['--tenancy=enforce', '--tenancy_config_file=/nonexistent.yaml'], /--tenancy_config_file=\/nonexistent.yaml: no such file/],
   ])('exits 2 with one stderr line for %j', (args, message) => {
     const r = runToExit(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^mlmd-server: [^\n]+\n$/);
     expect(r.stderr).toMatch(message);
+  });
+
+  it('exits 2 with one stderr line when tenancy needs a Kubernetes client it cannot set up', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlmd-process-tenancy-'));
+    try {
+      const config = path.join(dir, 'tenancy.yaml');
+      fs.writeFileSync(config, `kubeconfig: ${path.join(dir, 'missing-kubeconfig')}\nidentity:\n  token_review: {}\n`);
+      const r = runToExit(['--tenancy=enforce', `--tenancy_config_file=${config}`, '--workers=1', '--metrics_port=0', '--sqlite_path=' + path.join(dir, 'db.sqlite')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^mlmd-server: [^\n]*cannot set up the Kubernetes client[^\n]*\n$/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('prints --help on stdout and exits 0', () => {

@@ -27,6 +27,7 @@ import {
 import { ChannelClosedError, type InProcessChannel } from './in_process_channel';
 import type { JsonCodec } from './json_codec';
 import { httpStatusOf } from './http_status';
+import { WEB_CALL_HEADER, type WebCallRegistry } from './web_call_registry';
 
 type Request = IncomingMessage | Http2ServerRequest;
 type Response = ServerResponse | Http2ServerResponse;
@@ -38,6 +39,8 @@ export interface BridgeOptions {
   cors: CorsPolicy;
   /** The gRPC server's grpc.max_receive_message_length: larger request messages are refused here already. */
   maxRequestMessageBytes: number;
+  /** With tenancy on: each call's HTTP credentials and client address are left here for the handler. */
+  webCalls?: WebCallRegistry;
   logger?: Logger;
 }
 
@@ -63,7 +66,8 @@ class EarlyStatus extends Error {
  * written back as gRPC-web frames or as JSON. Only two request headers become gRPC
  * metadata: grpc-timeout (the deadline) and x-request-id (for the logs); cookies, tokens and
  * anything else a browser or proxy adds stay here, so they cannot trip
- * grpc.max_metadata_size or reach a handler.
+ * grpc.max_metadata_size or reach a handler. With tenancy on, the identity layer reads them
+ * through the WebCallRegistry instead (the call carries only a single-use id).
  */
 export class HttpBridge {
   constructor(private readonly options: BridgeOptions) {}
@@ -252,7 +256,17 @@ export class HttpBridge {
     if (timeout) headers['grpc-timeout'] = timeout;
     const requestId = headerValue(req.headers['x-request-id']);
     if (requestId) headers['x-request-id'] = requestId;
-    const stream = this.options.channel.request(path, headers);
+    const webCalls = this.options.webCalls;
+    const callId = webCalls?.register({ headers: req.headers, peerAddress: req.socket?.remoteAddress });
+    if (callId) headers[WEB_CALL_HEADER] = callId;
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = this.options.channel.request(path, headers);
+    } catch (e) {
+      if (callId) webCalls!.release(callId);
+      throw e;
+    }
+    if (callId) stream.once('close', () => webCalls!.release(callId));
     let finished = false;
     const onGone = () => {
       if (!finished && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);

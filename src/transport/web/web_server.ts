@@ -8,6 +8,7 @@ import type { CorsPolicy } from './cors';
 import { HttpBridge } from './http_bridge';
 import { InProcessChannel } from './in_process_channel';
 import { JsonCodec } from './json_codec';
+import type { WebCallRegistry } from './web_call_registry';
 
 /**
  * Request headers accepted, in bytes. Envoy's default (60 KiB) is what Kubeflow's UI has
@@ -25,6 +26,8 @@ export interface WebServerOptions {
   host?: string;
   cors: CorsPolicy;
   maxRequestMessageBytes: number;
+  /** With tenancy on: where each call's HTTP credentials are left for the handler. */
+  webCalls?: WebCallRegistry;
   logger?: Logger;
 }
 
@@ -48,7 +51,7 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
   const channel = new InProcessChannel(options.grpcServer);
   const json = JsonCodec.load();
   if (!json) options.logger?.warn('JSON mapping is off: src/generated/*.binpb are missing (run npm run generate)');
-  const bridge = new HttpBridge({ channel, json, cors: options.cors, maxRequestMessageBytes: options.maxRequestMessageBytes, logger: options.logger });
+  const bridge = new HttpBridge({ channel, json, cors: options.cors, maxRequestMessageBytes: options.maxRequestMessageBytes, webCalls: options.webCalls, logger: options.logger });
 
   // Answers being written; the last connections close only once these are done.
   let active = 0;
