@@ -27,8 +27,6 @@ export const DEFAULT_CHANNEL_ARGUMENTS: Readonly<ChannelArguments> = {
   'grpc.max_receive_message_length': 100 * MiB,
   'grpc.max_send_message_length': 100 * MiB,
   'grpc.max_metadata_size': 16 * 1024,
-  // Channelz is not served here; its per-call and per-session bookkeeping is pure cost.
-  'grpc.enable_channelz': 0,
 };
 
 export interface ServerOptions {
