@@ -121,6 +121,7 @@ describeEachBackend('filter_query through SQL', (backend) => {
 
   it('never lets a hostile filter reach the database as anything but INVALID_ARGUMENT or rows', async () => {
     const before = await tableFingerprint(db);
+    const numRuns = backend.name === 'sqlite' ? 3000 : 600;
     let rejected = 0;
     let ran = 0;
     await fc.assert(
@@ -133,12 +134,15 @@ describeEachBackend('filter_query through SQL', (backend) => {
           rejected++;
         }
       }),
-      { numRuns: backend.name === 'sqlite' ? 3000 : 600 },
+      { numRuns },
     );
     expect(await tableFingerprint(db)).toBe(before);
     // The generator must reach the database for a good share of inputs, or the test proves little.
-    expect(ran).toBeGreaterThan(50);
-    expect(rejected).toBeGreaterThan(50);
+    // About 9 % of hostile inputs are valid filters; 5 % of the runs keeps a fixed 50 (47 of 600
+    // was seen) from failing on an unlucky draw while still catching a generator that stopped
+    // reaching the database.
+    expect(ran).toBeGreaterThan(numRuns * 0.05);
+    expect(rejected).toBeGreaterThan(numRuns * 0.05);
   });
 
   it('agrees with the evaluator on random graphs and random valid filters', async () => {
