@@ -48,7 +48,9 @@ it('--tenancy=enforce with --workers=2: every worker refuses anonymous callers a
   child.stderr.on('data', (d) => (stdout += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
-    await expect.poll(() => stdout, { timeout: 90_000, interval: 200 }).toContain(`on port ${grpcPort}`);
+    // The primary's line comes once every worker listens (the first worker's own "on port" line
+    // comes before the second one is forked: calls made then all reach worker 1).
+    await expect.poll(() => stdout, { timeout: 90_000, interval: 200 }).toContain(`2 server processes share port ${grpcPort}`);
     expect(stdout.split('\n').filter((l) => l.includes('"msg":"tenancy on"'))).toHaveLength(1);
     const clients = Array.from({ length: CLIENTS }, () => mlmdClient(grpcPort, undefined, { 'grpc.use_local_subchannel_pool': 1 }));
     const outcomes = await Promise.all(
@@ -60,13 +62,14 @@ it('--tenancy=enforce with --workers=2: every worker refuses anonymous callers a
     );
     for (const c of clients) c.close();
     expect(outcomes.flat().map((o) => (o.ok ? 'ok' : o.code))).toEqual(Array(CLIENTS * CALLS_PER_CLIENT).fill(Status.UNAUTHENTICATED));
-    const refusedBy = new Set(
+    const refusals = () =>
       stdout
         .split('\n')
         .filter((l) => l.includes('"msg":"tenancy: call refused"'))
-        .map((l) => (JSON.parse(l) as { worker?: number }).worker),
-    );
-    expect([...refusedBy].sort()).toEqual([1, 2]);
+        .map((l) => (JSON.parse(l) as { worker?: number }).worker);
+    // Each worker batches its log lines (flushed at least every 200 ms): wait for all of them.
+    await expect.poll(() => refusals().length, { timeout: 10_000 }).toBe(CLIENTS * CALLS_PER_CLIENT);
+    expect([...new Set(refusals())].sort()).toEqual([1, 2]);
     const exposition = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const calls = CLIENTS * CALLS_PER_CLIENT;
     expect(seriesValue(exposition, 'mlmd_tenancy_denied_total', { rpc: 'GetArtifactTypes', reason: 'anonymous', mode: 'enforce' })).toBe(calls);

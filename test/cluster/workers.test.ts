@@ -104,7 +104,7 @@ describeEachBackend('--workers: several server processes on one port', (backend)
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      await expect.poll(() => stdout + stderr, { timeout: 90_000, interval: 200 }).toContain(`on port ${grpcPort}`);
+      await expect.poll(() => stdout + stderr, { timeout: 90_000, interval: 200 }).toContain(`2 server processes share port ${grpcPort}`);
       const workers = workerPids(child.pid!);
       expect(workers).toHaveLength(2);
       // One schema line for the whole server (the init lock lets one worker create the schema).
