@@ -84,32 +84,20 @@ export interface WalkLevel {
  * at the far end of a level j-1 event. Each level is a superset of what a breadth-first hop
  * from the true frontier at that depth reads (visited nodes are not excluded), so the caller
  * can run its hops from these rows without a statement per hop. Written as a chain of
- * non-recursive CTEs, each an indexed IN-subquery on the previous one; rows in level, id order.
+ * non-recursive CTEs, each reading Event by index from the previous one's ids (nextLevel); rows
+ * in level, id order.
  * (A WITH RECURSIVE walk needs an OR join on the two event columns, which MariaDB cannot drive
  * from an index, and cannot stop where the walk ends; see bench/README.md.)
  */
 export async function eventsOfWalk(tx: Tx, frontier: number[], levels: readonly WalkLevel[]): Promise<EventEdgeRow[][]> {
-  const event = tx.table('Event');
   const bindings: Knex.RawBinding[] = [];
-  const ctes: string[] = [];
-  levels.forEach((level, j) => {
-    let sql = `?? AS (SELECT id, artifact_id, execution_id, type, milliseconds_since_epoch FROM ?? WHERE `;
-    bindings.push(`l${j}`, event);
-    if (j === 0) {
-      sql += `?? IN (${frontier.map(() => '?').join(', ')})`;
-      bindings.push(level.side, ...frontier);
-    } else {
-      // The far side of the previous level's events is this level's near side.
-      sql += '?? IN (SELECT ?? FROM ??)';
-      bindings.push(level.side, level.side, `l${j - 1}`);
-    }
-    if (level.types) {
-      sql += ` AND type IN (${level.types.map(() => '?').join(', ')})`;
-      bindings.push(...level.types);
-    }
+  const ctes = levels.map((level, j) => {
+    const { sql, values } = j === 0 ? frontierLevel(tx, level, frontier) : nextLevel(tx, level, `l${j - 1}`);
+    const types = level.types ? ` AND e.type IN (${level.types.map(() => '?').join(', ')})` : '';
+    bindings.push(`l${j}`, ...values, ...(level.types ?? []));
     // SQLite would otherwise re-run every earlier level inside each later one. PostgreSQL
     // materialises a CTE used twice by itself; MariaDB has no such keyword.
-    ctes.push(tx.dialect === 'sqlite' ? `${sql.replace(' AS (', ' AS MATERIALIZED (')})` : `${sql})`);
+    return `?? AS ${tx.dialect === 'sqlite' ? 'MATERIALIZED ' : ''}(${sql}${types})`;
   });
   const text = tx.dialect === 'mysql' ? 'CHAR' : 'TEXT';
   const selects = levels.map((_, j) => `SELECT ${j} AS lvl, id, artifact_id, execution_id, type, CAST(milliseconds_since_epoch AS ${text}) AS ms FROM l${j}`);
@@ -129,3 +117,44 @@ export async function eventsOfWalk(tx: Tx, frontier: number[], levels: readonly 
   return out;
 }
 
+const LEVEL_COLUMNS = 'e.id, e.artifact_id, e.execution_id, e.type, e.milliseconds_since_epoch';
+
+/** Level 0: the events touching the frontier's ids on the level's side. */
+function frontierLevel(tx: Tx, level: WalkLevel, frontier: number[]): { sql: string; values: Knex.RawBinding[] } {
+  return {
+    sql: `SELECT ${LEVEL_COLUMNS} FROM ?? AS e WHERE e.?? IN (${frontier.map(() => '?').join(', ')})`,
+    values: [tx.table('Event'), level.side, ...frontier],
+  };
+}
+
+/**
+ * A later level: the events touching, on the level's side, the ids on that side of the previous
+ * level's events. The form is chosen per dialect so each level is an index lookup per id, as
+ * upstream's per-hop IN lists are, whatever the planner's statistics say. As an IN-subquery,
+ * MariaDB makes a semi-join that it drives by scanning Event whenever its statistics lag the
+ * table (after a bulk load, before the background recount), and PostgreSQL, which cannot see
+ * into a CTE's row count, hashes a sequential scan of Event: every level past the second read
+ * the whole table, so the walk slowed as the database grew (test/repositories/
+ * lineage_walk_query.test.ts). A join from the previous level's distinct ids in that order
+ * (MariaDB's STRAIGHT_JOIN; PostgreSQL's LATERAL, kept from being flattened back into a hash
+ * join by OFFSET 0) leaves the planner no scan to choose.
+ * SQLite plans the IN-subquery as lookups already.
+ */
+function nextLevel(tx: Tx, level: WalkLevel, previous: string): { sql: string; values: Knex.RawBinding[] } {
+  const event = tx.table('Event');
+  const ids = 'SELECT DISTINCT ?? AS node_id FROM ??';
+  switch (tx.dialect) {
+    case 'mysql':
+      return {
+        sql: `SELECT ${LEVEL_COLUMNS} FROM (${ids}) AS p STRAIGHT_JOIN ?? AS e ON e.?? = p.node_id`,
+        values: [level.side, previous, event, level.side],
+      };
+    case 'postgres':
+      return {
+        sql: `SELECT ${LEVEL_COLUMNS} FROM (${ids}) AS p CROSS JOIN LATERAL (SELECT * FROM ?? AS i WHERE i.?? = p.node_id OFFSET 0) AS e WHERE TRUE`,
+        values: [level.side, previous, event, level.side],
+      };
+    default:
+      return { sql: `SELECT ${LEVEL_COLUMNS} FROM ?? AS e WHERE e.?? IN (SELECT ?? FROM ??)`, values: [event, level.side, level.side, previous] };
+  }
+}
