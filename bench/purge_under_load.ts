@@ -103,7 +103,7 @@ function unary<Res>(fn: Function, req: unknown): Promise<Res> {
 }
 
 export interface WriterResult {
-  /** [start ms, latency µs] per RPC. */
+  /** [end ms (Date.now() when answered), latency µs] per RPC. */
   calls: [number, number][];
   failures: string[];
   contexts: bigint[];
@@ -188,6 +188,8 @@ export interface LoadReport {
   oldRunsLeft: number;
   baseline: { calls: number; p50_ms: number; p99_ms: number };
   duringPurge: { calls: number; p50_ms: number; p99_ms: number };
+  /** Writes that started after the purge began and finished before it ended. */
+  completedDuringPurge: number;
 }
 
 function latency(calls: [number, number][], from: number, to: number) {
@@ -247,6 +249,8 @@ export async function purgeUnderLoad(config: DatabaseConfig, options: { oldRuns:
       oldRunsLeft: await countExisting(db, 'Context', seeded.oldRunIds),
       baseline: latency(calls, baselineFrom, purgeFrom),
       duringPurge: latency(calls, purgeFrom, purgeTo),
+      // calls hold [end time, latency]: the start is the end less the latency.
+      completedDuringPurge: calls.filter(([end, us]) => end - us / 1000 >= purgeFrom && end <= purgeTo).length,
     };
   } finally {
     server.process.child.kill('SIGTERM');
