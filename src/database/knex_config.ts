@@ -8,6 +8,7 @@ import { latin1SessionTypeCast, latin1WireClient } from './mysql_wire_text';
 import { sqliteWorkerClient, withImmediateWrites } from './sqlite_worker_client';
 import { withOneStatementReadOnlyBegin } from './mysql_read_only';
 import { withDeferredReadBegin } from './deferred_read_begin';
+import { withFoldedBegin } from './mysql_folded_begin';
 import { withPreparedStatementCache } from './sqlite_statement_cache';
 
 const DEFAULT_POOL_MAX = 10;
@@ -55,7 +56,9 @@ function mysqlConnection(config: MysqlConfig, withDatabase: boolean, timeouts: D
     typeCast: latin1SessionTypeCast,
     supportBigNumbers: true,
     bigNumberStrings: false,
-    multipleStatements: false,
+    // A unit's BEGIN shares its first statement's packet (mysql_folded_begin.ts); values are
+    // always escaped bindings, never SQL text, so this lets no value add a statement.
+    multipleStatements: withDatabase,
     connectTimeout: timeouts.connectMs,
   };
   if (withDatabase) connection.database = config.database;
@@ -193,7 +196,7 @@ export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX, t
     case 'mysql':
       return {
         ...common,
-        client: guardedClient(withDeferredReadBegin(withOneStatementReadOnlyBegin(latin1WireClient(knexDialectClient('mysql')))), guard),
+        client: guardedClient(withDeferredReadBegin(withOneStatementReadOnlyBegin(withFoldedBegin(latin1WireClient(knexDialectClient('mysql'))))), guard),
         connection: mysqlConnection(config, true, timeouts),
         pool: { min: 0, max: Math.max(2, poolMax), afterCreate: mysqlStatementTimeout(timeouts) },
       };

@@ -8,6 +8,7 @@ import { ABORT_REASON } from './driver_error_facts';
 import { DEFERRED_BEGIN, deferredBeginState, NeedsTransactionFrame, type DeferredBeginState } from './deferred_read_begin';
 import type { DatabaseObserver, RetryReason, WrittenEntityKind } from './observer';
 import { insertReturningIds, type InsertIdStrategy } from './insert_returning_ids';
+import { mysqlBeginStatements } from './mysql_folded_begin';
 import { StableFacts } from './stable_facts';
 import { physicalTableName } from './tables';
 
@@ -94,14 +95,20 @@ export class TransactionRunner {
   async run<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     let reconnected = false;
     // Reads begin lazily and may run one statement unframed (deferred_read_begin.ts), until a
-    // unit proves it needs the frame.
-    let deferBegin = options.readOnly === true || options.checksUnderLock === true;
+    // unit proves it needs the frame. On MySQL every unit begins lazily, its BEGIN folded into
+    // the packet of its first statement (mysql_folded_begin.ts).
+    const beginConfig = BEGIN_CONFIG[this.dialect][options.readOnly ? 'read' : options.checksUnderLock || options.readCommitted ? 'locked' : 'write'];
+    const foldedBegin = this.dialect === 'mysql' ? mysqlBeginStatements(beginConfig) : undefined;
+    let deferBegin = options.readOnly === true || options.checksUnderLock === true || foldedBegin !== undefined;
+    // Only a read may run a declared sole statement unframed.
+    let alwaysFramed = options.readOnly !== true;
     for (let attempt = 1; ; attempt++) {
       if (options.signal?.aborted) throw abortError(options.signal);
       const started = process.hrtime.bigint();
       const tally = new Map<WrittenEntityKind, number>();
       try {
-        const result = await this.attempt(work, options, tally, deferBegin ? deferredBeginState() : undefined);
+        const deferred = deferBegin ? deferredBeginState({ foldedBegin, alwaysFramed }) : undefined;
+        const result = await this.attempt(work, { ...beginConfig }, tally, deferred, options.signal);
         this.observer.transactionFinished('committed', seconds(started));
         for (const [kind, rows] of tally) this.observer.rowsWritten(kind, rows);
         return result;
@@ -110,7 +117,8 @@ export class TransactionRunner {
         const { firstError: error, phase } = failure instanceof AttemptFailed ? failure : new AttemptFailed(failure, 'working');
         if (error instanceof NeedsTransactionFrame && deferBegin) {
           // Nothing was written (a read), nothing is waited for: the same unit, framed.
-          deferBegin = false;
+          if (foldedBegin) alwaysFramed = true;
+          else deferBegin = false;
           attempt--;
           continue;
         }
@@ -160,12 +168,12 @@ export class TransactionRunner {
 
   private async attempt<T>(
     work: (tx: Tx) => Promise<T>,
-    options: TransactionOptions,
+    beginConfig: Knex.TransactionConfig,
     tally: Map<WrittenEntityKind, number>,
     deferred: DeferredBeginState | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<T> {
     const entry: InFlight = { connection: undefined, phase: 'connecting' };
-    const signal = options.signal;
     const onAbort = () => this.abort(entry, abortError(signal!), false);
     this.inFlight.add(entry);
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -192,7 +200,7 @@ export class TransactionRunner {
             }
           },
           {
-            ...BEGIN_CONFIG[this.dialect][options.readOnly ? 'read' : options.checksUnderLock || options.readCommitted ? 'locked' : 'write'],
+            ...beginConfig,
             connection: entry.connection,
             ...(deferred ? { [DEFERRED_BEGIN]: deferred } : {}),
           } as Knex.TransactionConfig,

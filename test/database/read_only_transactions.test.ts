@@ -31,7 +31,8 @@ describeEachBackend('read-only transactions (TransactionOptions.readOnly)', (bac
   it('begins with one statement, read-only where the dialect has it, and read RPCs use it', async () => {
     const store = new MetadataStore(db);
     const { sql } = await statementsDuring(db, () => store.call('getArtifactTypes', {}));
-    const expected = { mysql: /^START TRANSACTION READ ONLY;?$/i, postgres: /^BEGIN TRANSACTION ISOLATION LEVEL repeatable read READ ONLY;?$/i, sqlite: /^BEGIN;?$/i };
+    // (On MySQL the BEGIN shares the packet of the unit's first statement: mysql_folded_begin.ts.)
+    const expected = { mysql: /^START TRANSACTION READ ONLY; select /i, postgres: /^BEGIN TRANSACTION ISOLATION LEVEL repeatable read READ ONLY;?$/i, sqlite: /^BEGIN;?$/i };
     expect(sql[0]).toMatch(expected[backend.dialect]);
     expect(sql.filter((s) => /READ ONLY|^BEGIN|^START/i.test(s))).toHaveLength(1);
     // A write RPC begins a normal transaction; a type write on MySQL asks for READ COMMITTED
@@ -41,7 +42,8 @@ describeEachBackend('read-only transactions (TransactionOptions.readOnly)', (bac
     const frame = write.sql.filter((s) => /^(SET TRANSACTION|BEGIN|START)/i.test(s));
     // On SQLite a write takes the write lock at BEGIN (sqlite_worker_client.ts).
     if (backend.dialect === 'mysql') {
-      expect(frame).toEqual(['SET TRANSACTION ISOLATION LEVEL read committed;', 'BEGIN;']);
+      expect(frame).toHaveLength(1);
+      expect(frame[0]).toMatch(/^SET TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION; select /);
     } else {
       expect(frame).toHaveLength(1);
       expect(frame[0]).toMatch(backend.dialect === 'sqlite' ? /^BEGIN IMMEDIATE;?$/i : /^BEGIN;?$/i);

@@ -39,6 +39,22 @@ export async function statementsDuring<T>(db: Database, work: () => Promise<T>):
   }
 }
 
+const FRAME_STATEMENT = /^\s*(begin|commit|rollback|start transaction|set transaction)\b[^;]*(;\s*|$)/i;
+
+/**
+ * The statements of the work itself, one per packet sent: the transaction frame left out,
+ * whether it went alone (BEGIN, COMMIT) or, on MySQL, folded in front of the unit's first
+ * statement (`START TRANSACTION; select …`, src/database/mysql_folded_begin.ts).
+ */
+export function workStatements(sql: readonly string[]): string[] {
+  const work: string[] = [];
+  for (let statement of sql) {
+    while (FRAME_STATEMENT.test(statement)) statement = statement.replace(FRAME_STATEMENT, '');
+    if (statement.trim() !== '') work.push(statement);
+  }
+  return work;
+}
+
 /** Runs `work` and returns how many SQL statements Knex sent meanwhile. */
 export async function countStatements<T>(db: Database, work: () => Promise<T>): Promise<{ result: T; statements: number }> {
   const { result, sql } = await statementsDuring(db, work);

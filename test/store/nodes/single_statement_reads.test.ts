@@ -4,10 +4,10 @@ import { openDatabase, type Database } from '../../../src/database';
 import { PropertyType } from '../../../src/generated/ml_metadata/proto/metadata_store';
 import { MetadataStore } from '../../../src/store/metadata_store';
 import { describeEachBackend } from '../../support/backends';
-import { statementsDuring, uniqueName } from '../../support/store_assertions';
+import { statementsDuring, uniqueName, workStatements } from '../../support/store_assertions';
 
 /** The statements of the work itself: the read transaction's own BEGIN/COMMIT frame left out. */
-const work = (sql: readonly string[]) => sql.filter((q) => !/^\s*(begin|commit|start transaction|set transaction)\b/i.test(q));
+const work = workStatements;
 
 /**
  * Hot reads in one statement, and two replicas (two pools, as two server processes) on one
