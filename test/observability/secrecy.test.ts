@@ -149,6 +149,9 @@ describe.skipIf(!fs.existsSync(MAIN))('the real server never reveals the databas
       try {
         await server.watch(60_000, true);
         const client = new MetadataStoreServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
+        // /metrics (the primary) can answer before a worker listens on the gRPC port; a call
+        // made then fails in the client and reaches no server, so wait for the port first.
+        await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + 60_000, (e) => (e ? reject(e) : resolve())));
         // Whatever the answer (the store may not implement it yet), the call is logged and counted.
         await new Promise<void>((resolve) => client.getArtifactTypes({}, () => resolve()));
         client.close();
