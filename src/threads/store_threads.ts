@@ -6,6 +6,7 @@ import { isMlmdError, MlmdError, StatusCode, unavailable } from '../errors';
 import type { CallOptions } from '../store/metadata_store';
 import type { RequestOf, ResponseOf, RpcMethod } from '../store/rpc';
 import type { TenancyScope } from '../store/tenancy/tenancy_scope';
+import type { WireEncodingDispatcher } from '../store/wire_encoded';
 import { CancelSlot } from './cancel_slot';
 import {
   errorFromData,
@@ -49,6 +50,8 @@ interface PendingCall {
   method: RpcMethod;
   request: unknown;
   options: CallOptions;
+  /** The caller takes the response's wire encoding (callForWire). */
+  wireEncoded: boolean;
   resolve(response: unknown): void;
   reject(error: Error): void;
   /** While queued: leaves the queue when the caller goes. While running: tells the thread. */
@@ -79,7 +82,7 @@ export interface StoreThreadStats {
   numPendingCreates(): number;
 }
 
-export class StoreThreads {
+export class StoreThreads implements WireEncodingDispatcher {
   private readonly threads = new Set<StoreThread>();
   private readonly idle: StoreThread[] = [];
   private readonly queue: PendingCall[] = [];
@@ -110,10 +113,19 @@ export class StoreThreads {
   }
 
   call<M extends RpcMethod>(method: M, request: RequestOf<M>, options: CallOptions = {}): Promise<ResponseOf<M>> {
+    return this.enqueue(method, request, options, false) as Promise<ResponseOf<M>>;
+  }
+
+  /** The gRPC transport's entry: the thread encodes the response, the bytes cross as one buffer. */
+  callForWire<M extends RpcMethod>(method: M, request: RequestOf<M>, options: CallOptions = {}): Promise<ResponseOf<M> | Uint8Array> {
+    return this.enqueue(method, request, options, true);
+  }
+
+  private enqueue<M extends RpcMethod>(method: M, request: RequestOf<M>, options: CallOptions, wireEncoded: boolean): Promise<ResponseOf<M> | Uint8Array> {
     if (this.closing) return Promise.reject(unavailable('The server is shutting down; retry the call on another server.'));
     if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
-    return new Promise<ResponseOf<M>>((resolve, reject) => {
-      const call: PendingCall = { method, request, options, resolve: resolve as (r: unknown) => void, reject };
+    return new Promise<ResponseOf<M> | Uint8Array>((resolve, reject) => {
+      const call: PendingCall = { method, request, options, wireEncoded, resolve: resolve as (r: unknown) => void, reject };
       const thread = this.idle.pop();
       if (thread) {
         this.run(thread, call);
@@ -240,7 +252,7 @@ export class StoreThreads {
       return;
     }
     const seq = thread.nextSeq();
-    const message: CallMessage = { type: 'call', seq, method: call.method, request: call.request, tenancy: clonableScope(call.options.tenancy) };
+    const message: CallMessage = { type: 'call', seq, method: call.method, request: call.request, tenancy: clonableScope(call.options.tenancy), wireEncoded: call.wireEncoded };
     try {
       thread.worker.postMessage(message);
     } catch (e) {
@@ -273,7 +285,7 @@ export class StoreThreads {
       const onDenial = call.options.tenancy?.onDenial;
       if (onDenial) for (const denial of answer.denials) onDenial.call(call.options.tenancy, denial);
       if (answer.error) call.reject(errorFromData(answer.error));
-      else call.resolve(answer.response);
+      else call.resolve(answer.encoded ?? answer.response);
     });
     this.next(thread);
   }

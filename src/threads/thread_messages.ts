@@ -32,6 +32,8 @@ export interface CallMessage {
   method: RpcMethod;
   request: unknown;
   tenancy?: ClonableTenancyScope;
+  /** Answer with the response's wire encoding (`encoded`) instead of the object. */
+  wireEncoded?: boolean;
 }
 
 /** "Look at the cancel slot": wakes a thread waiting between statements (a retry's back-off). */
@@ -63,6 +65,8 @@ export interface AnswerMessage {
   type: 'answer';
   seq: number;
   response?: unknown;
+  /** The response in its protobuf wire encoding, when the call asked for it; its buffer is transferred. */
+  encoded?: Uint8Array;
   error?: ErrorData;
   events: ObserverEvent[];
   denials: TenancyDenial[];

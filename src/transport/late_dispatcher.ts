@@ -23,6 +23,11 @@ export class LateDispatcher implements RpcDispatcher {
     }
     return this.store.call(method, request, options);
   }
+
+  callForWire<M extends RpcMethod>(method: M, request: RequestOf<M>, options?: CallOptions): Promise<ResponseOf<M> | Uint8Array> {
+    if (!this.store?.callForWire) return this.call(method, request, options);
+    return this.store.callForWire(method, request, options);
+  }
 }
 
 /** The purge's stand-in while start-up waits for the database, as LateDispatcher is the store's. */

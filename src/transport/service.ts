@@ -1,4 +1,4 @@
-import type { handleUnaryCall, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import type { handleUnaryCall, MethodDefinition, sendUnaryData, ServerUnaryCall, ServiceDefinition } from '@grpc/grpc-js';
 import {
   MetadataStoreServiceService,
   type MetadataStoreServiceServer,
@@ -6,13 +6,18 @@ import {
 import type { Logger } from '../observability/logger';
 import type { MetadataStore } from '../store/metadata_store';
 import { rpcWireName, type RpcMethod } from '../store/rpc';
+import type { WireEncodingDispatcher } from '../store/wire_encoded';
 import { callCancellation } from './call_cancellation';
 import { dropWebCallId, type CallScoping } from './call_scoping';
 import type { WebCallRegistry } from './web/web_call_registry';
 import { toServiceError } from './error_status';
 
-/** The store as the transport sees it: one entry point for every RPC. */
-export type RpcDispatcher = Pick<MetadataStore, 'call'>;
+/**
+ * The store as the transport sees it: one entry point for every RPC, and optionally one that
+ * may answer with the response already wire-encoded (the SQLite store threads), which the
+ * service definition of `wireService` then sends as it is.
+ */
+export type RpcDispatcher = Pick<MetadataStore, 'call'> & Partial<WireEncodingDispatcher>;
 
 /** Every RPC of ml_metadata.MetadataStoreService, from the generated service definition. */
 export const MLMD_RPC_METHODS = Object.keys(MetadataStoreServiceService) as RpcMethod[];
@@ -33,6 +38,7 @@ export function metadataStoreService(
   webCalls?: WebCallRegistry,
 ): MetadataStoreServiceServer {
   const service: Record<string, handleUnaryCall<unknown, unknown>> = {};
+  const dispatch: WireEncodingDispatcher['callForWire'] = store.callForWire ? store.callForWire.bind(store) : store.call.bind(store);
   for (const method of MLMD_RPC_METHODS) {
     const rpc = rpcWireName(method);
     const write = WRITE_RPC.test(rpc);
@@ -43,10 +49,10 @@ export function metadataStoreService(
         if (tenancy) {
           pending = tenancy
             .scopeFor(rpc, write, call)
-            .then((scope) => store.call(method, call.request as never, { signal: cancellation.signal, tenancy: scope }));
+            .then((scope) => dispatch(method, call.request as never, { signal: cancellation.signal, tenancy: scope }));
         } else {
           dropWebCallId(call, webCalls);
-          pending = store.call(method, call.request as never, { signal: cancellation.signal });
+          pending = dispatch(method, call.request as never, { signal: cancellation.signal });
         }
       } catch (e) {
         pending = Promise.reject(e);
@@ -64,4 +70,22 @@ export function metadataStoreService(
     };
   }
   return service as MetadataStoreServiceServer;
+}
+
+/**
+ * MetadataStoreService's definition as the server registers it: a response that a handler
+ * passes as bytes (the wire encoding from RpcDispatcher.callForWire) is sent as it is; any
+ * other response is serialised by the generated code. A decoded message is a plain object,
+ * never a Uint8Array, so the two cannot be confused.
+ */
+export function wireService(definition: ServiceDefinition): ServiceDefinition {
+  const wrapped: Record<string, MethodDefinition<unknown, unknown>> = {};
+  for (const [name, method] of Object.entries(definition)) {
+    const serialize = method.responseSerialize;
+    wrapped[name] = {
+      ...method,
+      responseSerialize: (value: unknown) => (value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : serialize(value)),
+    };
+  }
+  return wrapped as ServiceDefinition;
 }

@@ -4,7 +4,7 @@ import { RetentionServiceService } from '../generated/mlmd_ts/retention/v1/reten
 import type { Logger } from '../observability/logger';
 import { retentionService, type PurgeBatchListener, type PurgeDispatcher } from './retention_service';
 import type { CallScoping } from './call_scoping';
-import { metadataStoreService, type RpcDispatcher } from './service';
+import { metadataStoreService, wireService, type RpcDispatcher } from './service';
 import type { WebCallRegistry } from './web/web_call_registry';
 
 /** One gRPC service the server serves: its generated definition and its handlers. */
@@ -42,7 +42,7 @@ function registration(definition: ServiceDefinition, implementation: UntypedServ
  * metrics, logs and the metadata limit; bridges to other protocols) apply to each entry alike.
  */
 export function applicationServices(deps: ServicesDeps): ServiceRegistration[] {
-  const services = [registration(MetadataStoreServiceService, metadataStoreService(deps.store, deps.logger, deps.tenancy, deps.webCalls))];
+  const services = [registration(wireService(MetadataStoreServiceService), metadataStoreService(deps.store, deps.logger, deps.tenancy, deps.webCalls))];
   if (deps.purger) services.push(registration(RetentionServiceService, retentionService(deps.purger, deps.logger, deps.onPurgeBatch, deps.tenancy)));
   return services;
 }

@@ -95,6 +95,11 @@ describe('SQLite store threads (whole RPCs in worker threads)', () => {
       const fromThread = definition.responseSerialize((await threads.call(method, request as never)) as never);
       const here = definition.responseSerialize((await direct.call(method, request as never)) as never);
       expect(fromThread.equals(here), method).toBe(true);
+      // The transport's entry: the thread's own encoding, as bytes of their own.
+      const wire = await threads.callForWire(method, request as never);
+      expect(wire, method).toBeInstanceOf(Uint8Array);
+      expect(Buffer.from(wire as Uint8Array).equals(here), method).toBe(true);
+      expect((wire as Uint8Array).byteLength, method).toBe((wire as Uint8Array).buffer.byteLength);
     };
     await compare('getArtifactsById', { artifactIds });
     await compare('getArtifactTypes', {});
@@ -104,6 +109,7 @@ describe('SQLite store threads (whole RPCs in worker threads)', () => {
     const threaded = await codeOf(threads.call('putArtifacts', bad));
     const local = await codeOf(direct.call('putArtifacts', bad));
     expect(threaded).toEqual(local);
+    expect(await codeOf(threads.callForWire('putArtifacts', bad))).toEqual(local);
     expect(threaded.isMlmd).toBe(true);
     expect(threaded.code).not.toBe(StatusCode.INTERNAL);
   });
