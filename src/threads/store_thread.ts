@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openPreparedSqlite } from '../database/open_database';
 import { MetadataStore } from '../store/metadata_store';
-import { encodeResponse } from '../store/wire_encoded';
+import { decodeRequest, encodeResponse } from '../store/wire_encoded';
 import type { TenancyDenial } from '../store/tenancy/tenancy_scope';
 import { CancelSlot } from './cancel_slot';
 import { errorToData, RecordingObserver, type AnswerMessage, type CallMessage, type FromThread, type StoreThreadSettings, type ToThread } from './thread_messages';
@@ -63,7 +63,7 @@ async function answer(store: MetadataStore, message: CallMessage, signal: AbortS
   const denials: TenancyDenial[] = [];
   const tenancy = message.tenancy ? { ...message.tenancy, onDenial: (d: TenancyDenial) => void denials.push(d) } : undefined;
   try {
-    const response = await store.call(message.method, message.request as never, { signal, tenancy });
+    const response = await store.call(message.method, decodeRequest(message.method, message.request as never), { signal, tenancy });
     if (message.wireEncoded) return { type: 'answer', seq: message.seq, encoded: encodeResponse(message.method, response), events: observer.take(), denials };
     return { type: 'answer', seq: message.seq, response, events: observer.take(), denials };
   } catch (e) {

@@ -117,11 +117,11 @@ export class StoreThreads implements WireEncodingDispatcher {
   }
 
   /** The gRPC transport's entry: the thread encodes the response, the bytes cross as one buffer. */
-  callForWire<M extends RpcMethod>(method: M, request: RequestOf<M>, options: CallOptions = {}): Promise<ResponseOf<M> | Uint8Array> {
+  callForWire<M extends RpcMethod>(method: M, request: RequestOf<M> | Uint8Array, options: CallOptions = {}): Promise<ResponseOf<M> | Uint8Array> {
     return this.enqueue(method, request, options, true);
   }
 
-  private enqueue<M extends RpcMethod>(method: M, request: RequestOf<M>, options: CallOptions, wireEncoded: boolean): Promise<ResponseOf<M> | Uint8Array> {
+  private enqueue<M extends RpcMethod>(method: M, request: RequestOf<M> | Uint8Array, options: CallOptions, wireEncoded: boolean): Promise<ResponseOf<M> | Uint8Array> {
     if (this.closing) return Promise.reject(unavailable('The server is shutting down; retry the call on another server.'));
     if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
     return new Promise<ResponseOf<M> | Uint8Array>((resolve, reject) => {
@@ -254,7 +254,7 @@ export class StoreThreads implements WireEncodingDispatcher {
     const seq = thread.nextSeq();
     const message: CallMessage = { type: 'call', seq, method: call.method, request: call.request, tenancy: clonableScope(call.options.tenancy), wireEncoded: call.wireEncoded };
     try {
-      thread.worker.postMessage(message);
+      thread.worker.postMessage(message, call.request instanceof Uint8Array ? [call.request.buffer as ArrayBuffer] : undefined);
     } catch (e) {
       // A request that cannot be cloned (our bug): the call fails, the thread stays free.
       call.reject(e as Error);

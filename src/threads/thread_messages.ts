@@ -30,6 +30,7 @@ export interface CallMessage {
   /** Per thread, increasing: names the call in the cancel slot. */
   seq: number;
   method: RpcMethod;
+  /** The request, or its wire encoding (a transferred Uint8Array) for the thread to decode. */
   request: unknown;
   tenancy?: ClonableTenancyScope;
   /** Answer with the response's wire encoding (`encoded`) instead of the object. */

@@ -1,6 +1,7 @@
 import { unavailable } from '../errors';
 import type { CallOptions } from '../store/metadata_store';
 import type { RequestOf, ResponseOf, RpcMethod } from '../store/rpc';
+import { decodeRequest } from '../store/wire_encoded';
 import type { PurgeHooks, PurgeRequest, PurgeResult } from '../store/retention/purge';
 import type { PurgeDispatcher } from './retention_service';
 import type { RpcDispatcher } from './service';
@@ -24,9 +25,13 @@ export class LateDispatcher implements RpcDispatcher {
     return this.store.call(method, request, options);
   }
 
-  callForWire<M extends RpcMethod>(method: M, request: RequestOf<M>, options?: CallOptions): Promise<ResponseOf<M> | Uint8Array> {
-    if (!this.store?.callForWire) return this.call(method, request, options);
-    return this.store.callForWire(method, request, options);
+  callForWire<M extends RpcMethod>(method: M, request: RequestOf<M> | Uint8Array, options?: CallOptions): Promise<ResponseOf<M> | Uint8Array> {
+    if (this.store?.callForWire) return this.store.callForWire(method, request, options);
+    try {
+      return this.call(method, decodeRequest(method, request), options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 }
 

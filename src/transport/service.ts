@@ -6,7 +6,7 @@ import {
 import type { Logger } from '../observability/logger';
 import type { MetadataStore } from '../store/metadata_store';
 import { rpcWireName, type RpcMethod } from '../store/rpc';
-import type { WireEncodingDispatcher } from '../store/wire_encoded';
+import { decodeRequest, type WireEncodingDispatcher } from '../store/wire_encoded';
 import { callCancellation } from './call_cancellation';
 import { dropWebCallId, type CallScoping } from './call_scoping';
 import type { WebCallRegistry } from './web/web_call_registry';
@@ -38,11 +38,14 @@ export function metadataStoreService(
   webCalls?: WebCallRegistry,
 ): MetadataStoreServiceServer {
   const service: Record<string, handleUnaryCall<unknown, unknown>> = {};
-  const dispatch: WireEncodingDispatcher['callForWire'] = store.callForWire ? store.callForWire.bind(store) : store.call.bind(store);
+  const dispatch: WireEncodingDispatcher['callForWire'] = store.callForWire
+    ? store.callForWire.bind(store)
+    : (method, request, options) => store.call(method, decodeRequest(method, request), options);
   for (const method of MLMD_RPC_METHODS) {
     const rpc = rpcWireName(method);
     const write = WRITE_RPC.test(rpc);
     service[method] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      // The wire encoding (wireService), or a decoded message from a definition without it.
       let pending: Promise<unknown>;
       const cancellation = callCancellation(call);
       try {
@@ -73,10 +76,12 @@ export function metadataStoreService(
 }
 
 /**
- * MetadataStoreService's definition as the server registers it: a response that a handler
- * passes as bytes (the wire encoding from RpcDispatcher.callForWire) is sent as it is; any
- * other response is serialised by the generated code. A decoded message is a plain object,
- * never a Uint8Array, so the two cannot be confused.
+ * MetadataStoreService's definition as the server registers it. Requests reach the handlers
+ * as their wire encoding, in a buffer of their own, and are decoded where the call runs
+ * (decodeRequest: in a SQLite store thread, or before an in-process store). A response that a
+ * handler passes as bytes (from RpcDispatcher.callForWire) is sent as it is; any other response
+ * is serialised by the generated code. A decoded message is a plain object, never a
+ * Uint8Array, so the two cannot be confused.
  */
 export function wireService(definition: ServiceDefinition): ServiceDefinition {
   const wrapped: Record<string, MethodDefinition<unknown, unknown>> = {};
@@ -84,6 +89,7 @@ export function wireService(definition: ServiceDefinition): ServiceDefinition {
     const serialize = method.responseSerialize;
     wrapped[name] = {
       ...method,
+      requestDeserialize: (bytes: Buffer) => new Uint8Array(bytes),
       responseSerialize: (value: unknown) => (value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : serialize(value)),
     };
   }

@@ -95,8 +95,9 @@ describe('SQLite store threads (whole RPCs in worker threads)', () => {
       const fromThread = definition.responseSerialize((await threads.call(method, request as never)) as never);
       const here = definition.responseSerialize((await direct.call(method, request as never)) as never);
       expect(fromThread.equals(here), method).toBe(true);
-      // The transport's entry: the thread's own encoding, as bytes of their own.
-      const wire = await threads.callForWire(method, request as never);
+      // The transport's entry: the request as bytes, decoded in the thread; the thread's own
+      // encoding back, as bytes of their own.
+      const wire = await threads.callForWire(method, new Uint8Array(definition.requestSerialize(request as never)));
       expect(wire, method).toBeInstanceOf(Uint8Array);
       expect(Buffer.from(wire as Uint8Array).equals(here), method).toBe(true);
       expect((wire as Uint8Array).byteLength, method).toBe((wire as Uint8Array).buffer.byteLength);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MetadataStoreServiceService } from '../../src/generated/ml_metadata/proto/metadata_store_service';
+import { MlmdError, StatusCode } from '../../src/errors';
+import { decodeRequest } from '../../src/store/wire_encoded';
 import { wireService } from '../../src/transport/service';
 
 /**
@@ -28,11 +30,32 @@ describe('wireService', () => {
     expect(original.responseDeserialize(sent)).toEqual(original.responseDeserialize(encoded));
   });
 
-  it('keeps every method, its path and its request decoding', () => {
+  it('keeps every method and its path', () => {
     expect(Object.keys(wrapped)).toEqual(Object.keys(MetadataStoreServiceService));
-    for (const [name, method] of Object.entries(MetadataStoreServiceService)) {
-      expect(wrapped[name].path).toBe(method.path);
-      expect(wrapped[name].requestDeserialize).toBe(method.requestDeserialize);
+    for (const [name, method] of Object.entries(MetadataStoreServiceService)) expect(wrapped[name].path).toBe(method.path);
+  });
+
+  it('hands requests on as their bytes, in a buffer of their own, for decodeRequest where the call runs', () => {
+    const request = { artifactIds: [1n, 2n, 9007199254740993n] };
+    const wire = MetadataStoreServiceService.getArtifactsById.requestSerialize(request as never);
+    const inPool = Buffer.concat([Buffer.from([9, 9]), wire]).subarray(2);
+    const bytes = wrapped.getArtifactsById.requestDeserialize(inPool) as Uint8Array;
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    expect(bytes.byteOffset).toBe(0);
+    expect(bytes.byteLength).toBe(bytes.buffer.byteLength);
+    expect(decodeRequest('getArtifactsById', bytes)).toEqual(MetadataStoreServiceService.getArtifactsById.requestDeserialize(wire));
+    // A decoded message passes through as it is.
+    expect(decodeRequest('getArtifactsById', request as never)).toBe(request);
+  });
+
+  it('fails a request that does not decode as grpc-js does: INTERNAL, "Error deserializing request"', () => {
+    let error: unknown;
+    try {
+      decodeRequest('getArtifactsById', new Uint8Array([0x0a, 0xff, 0xff, 0xff]));
+    } catch (e) {
+      error = e;
     }
+    expect(error).toBeInstanceOf(MlmdError);
+    expect(error).toMatchObject({ code: StatusCode.INTERNAL, message: 'Error deserializing request' });
   });
 });
