@@ -122,3 +122,31 @@ export async function readNodesOfType<K extends NodeKind>(tx: Tx, kind: K, typeI
   foldRows(tx.dialect, kind, await selectRows<JoinedRow>(tx, sql, [typeId, ...visible.bindings]), nodes);
   return [...nodes.values()] as NodeMessages[K][];
 }
+
+/** The membership table and member column of each member kind (Attribution, Association). */
+const MEMBERSHIP: Record<'artifact' | 'execution', { table: 'Attribution' | 'Association'; member: string }> = {
+  artifact: { table: 'Attribution', member: 'artifact_id' },
+  execution: { table: 'Association', member: 'execution_id' },
+};
+
+/**
+ * Every artifact (Attribution) or execution (Association) of context `contextId`, fully
+ * hydrated, ascending id: one statement, the node read restricted by a semi-join on the
+ * membership table's (context_id, member) key. So GetArtifactsByContext and
+ * GetExecutionsByContext without options are one statement, which needs no transaction.
+ */
+export async function readMembersOfContext<K extends 'artifact' | 'execution'>(
+  tx: Tx,
+  kind: K,
+  contextId: number,
+  visibility?: NodeVisibility,
+): Promise<NodeMessages[K][]> {
+  const q = tx.dialect === 'mysql' ? '`' : '"';
+  const { table, member } = MEMBERSHIP[kind];
+  const visible = visibleClause(tx.dialect, kind, visibility);
+  const members = `SELECT m.${q}${member}${q} FROM ${q}${physicalTableName(tx.dialect, table)}${q} m WHERE m.${q}context_id${q} = ?`;
+  const sql = `${statementPrefix(tx.dialect, kind)}WHERE n.${q}id${q} IN (${members})${visible.sql} ORDER BY n.${q}id${q}`;
+  const nodes = new Map<number, NodeMessage>();
+  foldRows(tx.dialect, kind, await selectRows<JoinedRow>(tx, sql, [contextId, ...visible.bindings]), nodes);
+  return [...nodes.values()] as NodeMessages[K][];
+}

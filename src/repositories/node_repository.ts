@@ -3,7 +3,7 @@ import type { Tx } from '../database/database';
 import type { Artifact, Context, Execution, Value } from '../generated/ml_metadata/proto/metadata_store';
 import { nodeTables, type NodeKind } from './node_kind';
 import { chunked } from './statement_limits';
-import { readNodeByTypeAndName, readNodesByIds, readNodesOfType } from './node_read_statement';
+import { readMembersOfContext, readNodeByTypeAndName, readNodesByIds, readNodesOfType } from './node_read_statement';
 import { nodeFromRow, type NodeMessage, type NodeMessages, type NodeRow } from './node_row';
 import { loadProperties } from './property_repository';
 import { whereVisible, type NodeVisibility } from './node_namespace_repository';
@@ -80,6 +80,11 @@ export const loadExecutions = (tx: Tx, ids: readonly number[], visibility?: Node
 export const loadContexts = (tx: Tx, ids: readonly number[], visibility?: NodeVisibility): Promise<Context[]> =>
   loadNodes(tx, 'context', ids, visibility);
 
+
+/** Every artifact or execution of a context, ascending id, hydrated: one statement. */
+export async function membersOfContext<K extends 'artifact' | 'execution'>(tx: Tx, kind: K, contextId: number, visibility?: NodeVisibility): Promise<NodeMessages[K][]> {
+  return readMembersOfContext(tx, kind, contextId, visibility);
+}
 
 /** Every node of `kind`, ascending id, hydrated. */
 export async function allNodes<K extends NodeKind>(tx: Tx, kind: K, visibility?: NodeVisibility): Promise<NodeMessages[K][]> {

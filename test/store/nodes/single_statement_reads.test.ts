@@ -54,6 +54,33 @@ describeEachBackend('single-statement reads and replicas sharing a database', (b
     ]);
   });
 
+  it('GetArtifactsByContext and GetExecutionsByContext without options are one statement each, members in ascending id', async () => {
+    const { typeId: runType } = await a.store.call('putContextType', { contextType: { name: uniqueName('run') } });
+    const { typeId: dataType } = await a.store.call('putArtifactType', { artifactType: { name: uniqueName('data'), properties: { n: PropertyType.INT } } });
+    const { typeId: taskType } = await a.store.call('putExecutionType', { executionType: { name: uniqueName('task') } });
+    const { contextIds: [run, empty] = [] } = await a.store.call('putContexts', { contexts: [{ typeId: runType, name: 'r' }, { typeId: runType, name: 'e' }] });
+    const { artifactIds = [] } = await a.store.call('putArtifacts', {
+      artifacts: [{ typeId: dataType, uri: '/0', properties: { n: { intValue: 1n } } }, { typeId: dataType, uri: '/1' }, { typeId: dataType, uri: '/outside' }],
+    });
+    const { executionIds = [] } = await a.store.call('putExecutions', { executions: [{ typeId: taskType }, { typeId: taskType }] });
+    await a.store.call('putAttributionsAndAssociations', {
+      // Written in descending order: the answer is still ascending.
+      attributions: [artifactIds[1], artifactIds[0]].map((artifactId) => ({ artifactId, contextId: run })),
+      associations: [executionIds[1], executionIds[0]].map((executionId) => ({ executionId, contextId: run })),
+    });
+    const artifacts = await statementsDuring(a.db, () => a.store.call('getArtifactsByContext', { contextId: run }));
+    expect(artifacts.sql).toHaveLength(1);
+    expect(artifacts.result.artifacts!.map((x) => [x.id, x.uri, x.type, x.properties])).toEqual([
+      [artifactIds[0], '/0', expect.any(String), { n: { intValue: 1n } }],
+      [artifactIds[1], '/1', expect.any(String), {}],
+    ]);
+    const executions = await statementsDuring(a.db, () => a.store.call('getExecutionsByContext', { contextId: run }));
+    expect(executions.sql).toHaveLength(1);
+    expect(executions.result.executions!.map((x) => x.id)).toEqual([executionIds[0], executionIds[1]]);
+    expect((await a.store.call('getArtifactsByContext', { contextId: empty })).artifacts).toEqual([]);
+    expect((await a.store.call('getExecutionsByContext', { contextId: 999_999n })).executions).toEqual([]);
+  });
+
   it('a type another replica creates after a miss is found, and properties it adds are never served stale', async () => {
     const name = uniqueName('late');
     expect((await a.store.call('getContextByTypeAndName', { typeName: name, contextName: 'c' })).context).toBeUndefined();
