@@ -7,14 +7,22 @@
  * (`node --import tsx <dir>/src/main.ts --workers=1 --grpc_port=P --metrics_port=0
  * --sqlite_path=<tmp>`), writes a small Kubeflow-shaped population over gRPC and calls, one
  * call at a time from one grpc-js client: GetContextByTypeAndName, GetArtifactsByID of three
- * artifacts with properties, and PutExecution of a task (execution, one input and one output
- * artifact, its run context). For each it prints the wall µs per call and the server's CPU µs
- * per call, from /proc/<pid>/stat (utime + stime of every thread of the process). CPU per call
- * is the steadier number on a shared machine; wall time moves with the machine's load.
+ * artifacts with properties, GetArtifactsByID of 100 artifacts with 6 properties each and
+ * GetEventsByArtifactIDs of them (200 events with a path step: mlmd_bench's two read shapes),
+ * and PutExecution of a task (execution, one input and one output artifact, its run context).
+ * For each it prints the wall µs per call and the server's CPU µs per call, from
+ * /proc/<pid>/stat (utime + stime of every thread of the process). CPU per call is the
+ * steadier number on a shared machine; wall time moves with the machine's load.
  * A benchmark: nothing passes or fails.
  *
- * Knobs: RPC_COST_CALLS [2000] calls per RPC after 200 warm-up calls; RPC_COST_NODE_ARGS, extra
- * node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ * Each RPC is measured after its own warm-up calls: V8 compiles hot code in the background and
+ * every store thread is an isolate of its own, so the first few hundred calls of a path cost
+ * two to three times what the same call costs once it is compiled.
+ *
+ * Knobs: RPC_COST_CALLS [2000] calls per RPC; RPC_COST_WARM_UP [1000] warm-up calls per RPC;
+ * RPC_COST_DIST=1 runs the built server (`node <dir>/dist/src/main.js`, as deployed: run
+ * `npm run build` in that tree first) instead of the sources under tsx; RPC_COST_NODE_ARGS,
+ * extra node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,7 +36,7 @@ import { callRpc } from '../test/transport/grpc_test_client';
 import type { RpcMethod } from '../src/store/rpc';
 
 const CALLS = Number(process.env.RPC_COST_CALLS ?? 2000);
-const WARM_UP = 200;
+const WARM_UP = Number(process.env.RPC_COST_WARM_UP ?? 1000);
 /** /proc/<pid>/stat counts in clock ticks; Linux reports USER_HZ = 100. */
 const MS_PER_TICK = 10;
 
@@ -44,7 +52,14 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rpc-cost-'));
   const server = spawn(
     process.execPath,
-    [...(process.env.RPC_COST_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', path.join(tree, 'src/main.ts'), '--workers=1', `--grpc_port=${port}`, '--metrics_port=0', `--sqlite_path=${path.join(dir, 'mlmd.db')}`],
+    [
+      ...(process.env.RPC_COST_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      ...(process.env.RPC_COST_DIST === '1' ? [path.join(tree, 'dist/src/main.js')] : ['--import', 'tsx', path.join(tree, 'src/main.ts')]),
+      '--workers=1',
+      `--grpc_port=${port}`,
+      '--metrics_port=0',
+      `--sqlite_path=${path.join(dir, 'mlmd.db')}`,
+    ],
     { cwd: tree, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const pid = server.pid!;
@@ -72,10 +87,29 @@ async function main(): Promise<void> {
     const { artifactIds } = await call<{ artifactIds: bigint[] }>('putArtifacts', {
       artifacts: [0, 1, 2].map((i) => ({ typeId: dataType, uri: `s3://bucket/data-${i}`, properties: { rows: { intValue: BigInt(i) } }, customProperties: { note: { stringValue: 'x' } } })),
     });
+    const { artifactIds: hundred } = await call<{ artifactIds: bigint[] }>('putArtifacts', {
+      artifacts: Array.from({ length: 100 }, (_, i) => ({
+        typeId: dataType,
+        uri: `s3://bucket/many-${i}`,
+        properties: { rows: { intValue: BigInt(i) } },
+        customProperties: { a: { stringValue: 'a'.repeat(32) }, b: { stringValue: 'b'.repeat(32) }, c: { stringValue: 'c'.repeat(32) }, d: { doubleValue: i / 7 }, e: { intValue: 7n } },
+      })),
+    });
+    const {
+      executionIds: [producer, consumer],
+    } = await call<{ executionIds: bigint[] }>('putExecutions', { executions: [{ typeId: taskType }, { typeId: taskType }] });
+    await call('putEvents', {
+      events: hundred.flatMap((artifactId) => [
+        { artifactId, executionId: producer, type: Event_Type.OUTPUT, path: { steps: [{ key: 'out' }] } },
+        { artifactId, executionId: consumer, type: Event_Type.INPUT, path: { steps: [{ key: 'in' }] } },
+      ]),
+    });
     let task = 0;
     const rpcs: [string, () => Promise<unknown>][] = [
       ['GetContextByTypeAndName', () => call('getContextByTypeAndName', { typeName: 'system.PipelineRun', contextName: 'run-1' })],
       ['GetArtifactsByID (3 with properties)', () => call('getArtifactsById', { artifactIds })],
+      ['GetArtifactsByID (100, 6 properties each)', () => call('getArtifactsById', { artifactIds: hundred })],
+      ['GetEventsByArtifactIDs (100 -> 200 events)', () => call('getEventsByArtifactIDs', { artifactIds: hundred })],
       [
         'PutExecution (task: 1 in, 1 out, run context)',
         () => {
