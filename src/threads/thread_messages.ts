@@ -5,8 +5,9 @@ import type { RpcMethod } from '../store/rpc';
 import type { TenancyDenial, TenancyScope } from '../store/tenancy/tenancy_scope';
 
 /**
- * What crosses between the main thread and a store thread (store_thread.ts). Everything here
- * survives structured clone: ts-proto messages are plain objects of bigints, strings and
+ * What crosses between the main thread and a store thread (store_thread.ts). Calls from the
+ * gRPC transport cross as wire-encoded bytes both ways (src/store/wire_encoded.ts); other
+ * callers' messages cross as objects. Everything here survives structured clone: ts-proto messages are plain objects of bigints, strings and
  * Uint8Arrays; functions (a tenancy scope's onDenial) and class identities (MlmdError) do not,
  * so they travel as data and are rebuilt on the other side. Bytes fields arrive as plain
  * Uint8Arrays where ts-proto declares Buffer: a response's only reader on the main thread is
