@@ -69,6 +69,29 @@ function summarizeProfile(file: string): { category: string; share: number }[] {
   return [...totals.entries()].map(([c, t]) => ({ category: c, share: t / all })).sort((a, b) => b.share - a.share);
 }
 
+/**
+ * With PROFILE_STATEMENTS=1: the statements of one more call, each with the microseconds since
+ * the previous one as MariaDB logged them (the gaps show where the server, not the database, spent
+ * the call).
+ */
+async function printStatementsOfOneCall(admin: ReturnType<typeof knexFactory>, run: () => Promise<unknown>): Promise<void> {
+  await admin.raw('TRUNCATE mysql.general_log');
+  await admin.raw('SET GLOBAL general_log = 1');
+  await run();
+  await admin.raw('SET GLOBAL general_log = 0');
+  const [rows] = (await admin.raw(
+    `SELECT CAST(event_time AS CHAR(26)) AS t, thread_id, command_type, CAST(argument AS CHAR(10000)) AS a FROM mysql.general_log
+      WHERE command_type IN ('Query', 'Execute', 'Prepare') AND argument NOT LIKE 'SET GLOBAL%' ORDER BY event_time`,
+  )) as [{ t: string; thread_id: number; command_type: string; a: string }[]];
+  let previous: number | undefined;
+  for (const r of rows) {
+    const at = Date.parse(r.t.slice(0, 23).replace(' ', 'T') + 'Z') * 1000 + Number(r.t.slice(23, 26));
+    const gap = previous === undefined ? 0 : at - previous;
+    previous = at;
+    console.log(`    +${String(gap).padStart(6)} µs  [${r.thread_id}] ${r.command_type.padEnd(7)} ${r.a.replace(/\s+/g, ' ').slice(0, 160)}`);
+  }
+}
+
 async function main(): Promise<void> {
   const servers = await startDbServers({ wanted: ['mariadb'], requireBinaries: true });
   const db = servers.servers.mariadb;
@@ -158,6 +181,7 @@ async function main(): Promise<void> {
       const [[{ n }]] = (await admin.raw(
         `SELECT count(*) AS n FROM mysql.general_log WHERE command_type IN ('Query', 'Execute') AND argument NOT LIKE 'SET GLOBAL%'`,
       )) as [[{ n: number }]];
+      if (process.env.PROFILE_STATEMENTS === '1') await printStatementsOfOneCall(admin, run);
       const started = process.hrtime.bigint();
       for (let i = 0; i < CALLS; i++) await run();
       const meanUs = Number(process.hrtime.bigint() - started) / 1e3 / CALLS;

@@ -22,7 +22,9 @@
  * Knobs: RPC_COST_CALLS [2000] calls per RPC; RPC_COST_WARM_UP [1000] warm-up calls per RPC;
  * RPC_COST_DIST=1 runs the built server (`node <dir>/dist/src/main.js`, as deployed: run
  * `npm run build` in that tree first) instead of the sources under tsx; RPC_COST_NODE_ARGS,
- * extra node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ * extra node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`);
+ * RPC_COST_BACKEND [sqlite] or `mariadb` (a throwaway MariaDB, as `npm run bench` starts: its
+ * CPU is not counted); RPC_COST_ONLY, comma-separated fragments of the RPC names.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,12 +33,14 @@ import path from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { Event_Type, PropertyType } from '../src/generated/ml_metadata/proto/metadata_store';
 import { MetadataStoreServiceClient } from '../src/generated/ml_metadata/proto/metadata_store_service';
-import { freePort } from '../test/support/db_servers';
+import { freePort, startDbServers } from '../test/support/db_servers';
 import { callRpc } from '../test/transport/grpc_test_client';
 import type { RpcMethod } from '../src/store/rpc';
 
 const CALLS = Number(process.env.RPC_COST_CALLS ?? 2000);
 const WARM_UP = Number(process.env.RPC_COST_WARM_UP ?? 1000);
+const BACKEND = process.env.RPC_COST_BACKEND ?? 'sqlite';
+const ONLY = (process.env.RPC_COST_ONLY ?? '').split(',').filter(Boolean);
 /** /proc/<pid>/stat counts in clock ticks; Linux reports USER_HZ = 100. */
 const MS_PER_TICK = 10;
 
@@ -50,6 +54,19 @@ async function main(): Promise<void> {
   const tree = path.resolve(process.argv[2] ?? path.join(__dirname, '..'));
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rpc-cost-'));
+  if (BACKEND !== 'sqlite' && BACKEND !== 'mariadb') throw new Error(`RPC_COST_BACKEND must be sqlite or mariadb, not ${BACKEND}`);
+  const servers = BACKEND === 'mariadb' ? await startDbServers({ wanted: ['mariadb'], requireBinaries: true }) : undefined;
+  const db = servers?.servers.mariadb;
+  if (db && !db.available) throw new Error(db.reason);
+  const storeFlags = db
+    ? [
+        `--mysql_config_host=${db.host}`,
+        `--mysql_config_port=${db.port}`,
+        `--mysql_config_database=rpc_cost`,
+        `--mysql_config_user=${db.user}`,
+        `--mysql_config_password=${db.password}`,
+      ]
+    : [`--sqlite_path=${path.join(dir, 'mlmd.db')}`];
   const server = spawn(
     process.execPath,
     [
@@ -58,7 +75,7 @@ async function main(): Promise<void> {
       '--workers=1',
       `--grpc_port=${port}`,
       '--metrics_port=0',
-      `--sqlite_path=${path.join(dir, 'mlmd.db')}`,
+      ...storeFlags,
     ],
     { cwd: tree, stdio: ['ignore', 'ignore', 'inherit'] },
   );
@@ -105,11 +122,14 @@ async function main(): Promise<void> {
       ]),
     });
     let task = 0;
+    let newType = 0;
     const rpcs: [string, () => Promise<unknown>][] = [
       ['GetContextByTypeAndName', () => call('getContextByTypeAndName', { typeName: 'system.PipelineRun', contextName: 'run-1' })],
       ['GetArtifactsByID (3 with properties)', () => call('getArtifactsById', { artifactIds })],
       ['GetArtifactsByID (100, 6 properties each)', () => call('getArtifactsById', { artifactIds: hundred })],
       ['GetEventsByArtifactIDs (100 -> 200 events)', () => call('getEventsByArtifactIDs', { artifactIds: hundred })],
+      ['PutArtifactType (stored, unchanged)', () => call('putArtifactType', { artifactType: { name: 'system.Dataset', properties: { rows: PropertyType.INT } } })],
+      ['PutArtifactType (new, 5 properties)', () => call('putArtifactType', { artifactType: { name: `new.Type${newType++}`, properties: { a: 1, b: 2, c: 3, d: 1, e: 3 } } })],
       [
         'PutExecution (task: 1 in, 1 out, run context)',
         () => {
@@ -125,8 +145,9 @@ async function main(): Promise<void> {
         },
       ],
     ];
-    console.log(`server: ${tree} (${CALLS} calls each, one at a time)`);
+    console.log(`server: ${tree} on ${BACKEND} (${CALLS} calls each, one at a time)`);
     for (const [name, f] of rpcs) {
+      if (ONLY.length > 0 && !ONLY.some((o) => name.includes(o))) continue;
       for (let i = 0; i < WARM_UP; i++) await f();
       const cpu0 = serverCpuMs(pid);
       const t0 = process.hrtime.bigint();
@@ -139,6 +160,7 @@ async function main(): Promise<void> {
     client.close();
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
+    await servers?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

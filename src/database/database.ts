@@ -3,6 +3,7 @@ import type { Dialect } from './config';
 import type { WrittenEntityKind } from './observer';
 import type { StableFacts } from './stable_facts';
 import type { TableName } from './tables';
+import type { UnitKnex } from './unit_knex';
 
 /**
  * A unit of work on the metadata database: one SQL transaction. Repositories receive one of
@@ -10,8 +11,8 @@ import type { TableName } from './tables';
  */
 export interface Tx {
   readonly dialect: Dialect;
-  /** The Knex transaction; every statement of one RPC goes through it. */
-  readonly knex: Knex.Transaction;
+  /** Knex's query builder on the unit's connection; every statement of one RPC goes through it. */
+  readonly knex: UnitKnex;
   /** The physical name of an MLMD table in this dialect (see physicalTableName). */
   table(name: TableName): string;
   /** Server clock in milliseconds since the epoch, read once per transaction attempt. */
@@ -32,7 +33,7 @@ export interface Tx {
   /**
    * Says, before a read unit's first statement, that the next statement is all the unit
    * reads: it then runs on its own, without BEGIN and COMMIT around it (one statement reads
-   * one snapshot anyway; see deferred_read_begin.ts). No effect once a statement has run, or
+   * one snapshot anyway; see unit_frame.ts). No effect once a statement has run, or
    * in a unit that writes. Should the unit issue a second statement after all, it is re-run
    * in a transaction: a wrong declaration costs time, never consistency.
    */

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Dialect } from './config';
 import { dialectOf } from './dialect';
 import { multiRowInsert } from './multi_row_insert';
+import type { UnitKnex } from './unit_knex';
 
 /**
  * How this server's database reports the ids of a multi-row INSERT. PostgreSQL, SQLite and
@@ -29,7 +30,7 @@ export async function detectInsertIdStrategy(knex: Knex, dialect: Dialect): Prom
  * the RETURNING output recovers the order whatever order the engine returns rows in.
  */
 export async function insertReturningIds(
-  trx: Knex.Transaction,
+  trx: UnitKnex,
   strategy: InsertIdStrategy,
   table: string,
   rows: Record<string, unknown>[],

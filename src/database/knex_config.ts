@@ -5,9 +5,8 @@ import pg from 'pg';
 import { DEFAULT_TIMEOUTS, type DatabaseConfig, type DatabaseTimeouts, type MysqlConfig, type PostgresConfig, type SqliteConfig } from './config';
 import { guardedClient, knexDialectClient } from './driver_error_facts';
 import { latin1SessionTypeCast, latin1WireClient } from './mysql_wire_text';
-import { sqliteWorkerClient, withImmediateWrites } from './sqlite_worker_client';
-import { withOneStatementReadOnlyBegin } from './mysql_read_only';
-import { withDeferredReadBegin } from './deferred_read_begin';
+import { sqliteWorkerClient } from './sqlite_worker_client';
+import { withUnitFrames } from './unit_frame';
 import { withFoldedBegin } from './mysql_folded_begin';
 import { withPreparedStatementCache } from './sqlite_statement_cache';
 
@@ -135,7 +134,7 @@ export function inProcessSqliteKnexConfig(config: SqliteConfig, timeouts: Databa
     log: QUIET_LOG,
     compileSqlOnError: false,
     acquireConnectionTimeout: timeouts.connectMs + (timeouts.statementMs || 60_000),
-    client: guardedClient(withDeferredReadBegin(withImmediateWrites(withPreparedStatementCache(knexDialectClient('sqlite')))), guard),
+    client: guardedClient(withUnitFrames(withPreparedStatementCache(knexDialectClient('sqlite'))), guard),
     connection: { filename: config.filename, options: { readonly: !!config.readonly } },
     useNullAsDefault: true,
     pool: {
@@ -184,7 +183,7 @@ export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX, t
         // does not hold the event loop; WAL lets readers run beside the one writer.
         return {
           ...common,
-          client: guardedClient(withDeferredReadBegin(withImmediateWrites(sqliteWorkerClient(knexDialectClient('sqlite'), { busyTimeoutMs, wal }))), guard),
+          client: guardedClient(withUnitFrames(sqliteWorkerClient(knexDialectClient('sqlite'), { busyTimeoutMs, wal })), guard),
           connection: { filename: config.filename, options: { readonly: !!config.readonly } },
           useNullAsDefault: true,
           pool: { min: 1, max: sqliteThreads(poolMax) },
@@ -196,14 +195,14 @@ export function knexConfig(config: DatabaseConfig, poolMax = DEFAULT_POOL_MAX, t
     case 'mysql':
       return {
         ...common,
-        client: guardedClient(withDeferredReadBegin(withOneStatementReadOnlyBegin(withFoldedBegin(latin1WireClient(knexDialectClient('mysql'))))), guard),
+        client: guardedClient(withUnitFrames(withFoldedBegin(latin1WireClient(knexDialectClient('mysql')))), guard),
         connection: mysqlConnection(config, true, timeouts),
         pool: { min: 0, max: Math.max(2, poolMax), afterCreate: mysqlStatementTimeout(timeouts) },
       };
     case 'postgres':
       return {
         ...common,
-        client: guardedClient(withDeferredReadBegin(knexDialectClient('postgres')), guard),
+        client: guardedClient(withUnitFrames(knexDialectClient('postgres')), guard),
         connection: postgresConnection(config, config.dbname, timeouts),
         pool: { min: 0, max: Math.max(2, poolMax) },
       };

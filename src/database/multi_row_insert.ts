@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { UnitKnex } from './unit_knex';
 import type { Dialect } from './config';
 
 export interface MultiRowInsertOptions {
@@ -15,7 +16,7 @@ export interface MultiRowInsertOptions {
  * here. MySQL and PostgreSQL use Knex's own VALUES form.
  */
 export function multiRowInsert(
-  trx: Knex | Knex.Transaction,
+  trx: UnitKnex,
   dialect: Dialect,
   table: string,
   rows: readonly Record<string, unknown>[],

@@ -14,24 +14,11 @@ import type { Knex } from 'knex';
  *
  * How: the connections allow several statements per packet (`multipleStatements`), which only
  * matters to text that is not ours: every value still reaches the SQL as an escaped binding
- * (repositories never splice values into SQL), so no value can add a statement. The deferred
- * begin (deferred_read_begin.ts) holds the unit's BEGIN back until its first statement and, for
- * MySQL, prefixes that statement with `beginStatements`; the client below hands Knex the first
- * statement's answer as if it had gone alone.
+ * (repositories never splice values into SQL), so no value can add a statement. The unit's
+ * frame (unit_frame.ts) holds the BEGIN back until the unit's first statement and prefixes that
+ * statement with it; the client below hands Knex the first statement's answer as if it had gone
+ * alone.
  */
-
-/** The statements that begin a unit with Knex's transaction config, in order, without `;`. */
-export function mysqlBeginStatements(config: Pick<Knex.TransactionConfig, 'readOnly' | 'isolationLevel'>): string[] {
-  // The same statements Knex and mysql_read_only.ts would send, one packet instead of two or three.
-  if (config.readOnly && !config.isolationLevel) return ['START TRANSACTION READ ONLY'];
-  const begin = config.readOnly ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION';
-  if (!config.isolationLevel) return [begin];
-  const level = config.isolationLevel.toUpperCase();
-  if (!/^(READ UNCOMMITTED|READ COMMITTED|REPEATABLE READ|SERIALIZABLE)$/.test(level)) {
-    throw new Error(`unknown isolation level: ${config.isolationLevel}`);
-  }
-  return [`SET TRANSACTION ISOLATION LEVEL ${level}`, begin];
-}
 
 /** Set on a Knex query object whose SQL was prefixed: how many statements come before its own. */
 export const FOLDED_STATEMENTS = 'mlmdFoldedStatements';

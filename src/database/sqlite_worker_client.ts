@@ -123,37 +123,7 @@ function restoreBuffers(rows: Record<string, unknown>[]): Record<string, unknown
 type SqliteClientClass = new (config: Knex.Config) => {
   connectionSettings: { filename: string; options?: { readonly?: boolean } };
   _formatBindings(bindings: unknown): unknown[];
-  transaction(...args: unknown[]): unknown;
 };
-
-type SqliteTransactionClass = new (...args: unknown[]) => {
-  readOnly?: boolean;
-  begin(connection: unknown): Promise<unknown>;
-  query(connection: unknown, sql: string): Promise<unknown>;
-};
-
-/**
- * SQLite transactions that write take the write lock at BEGIN (BEGIN IMMEDIATE): with more
- * than one connection (worker threads, or several server processes on one file), a deferred
- * transaction that read first and then writes fails with SQLITE_BUSY when another writer got
- * there in between; waiting for the lock up front turns that into an orderly queue. Reads
- * (`readOnly`) keep a plain deferred BEGIN.
- */
-export function withImmediateWrites(Base: typeof Knex.Client): typeof Knex.Client {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const SqliteTransaction = require('knex/lib/dialects/sqlite3/execution/sqlite-transaction') as SqliteTransactionClass;
-  class ImmediateWriteTransaction extends SqliteTransaction {
-    override begin(connection: unknown): Promise<unknown> {
-      return this.query(connection, this.readOnly ? 'BEGIN;' : 'BEGIN IMMEDIATE;');
-    }
-  }
-  class ImmediateWriteClient extends (Base as unknown as SqliteClientClass) {
-    override transaction(...args: unknown[]): unknown {
-      return new ImmediateWriteTransaction(this, ...args);
-    }
-  }
-  return ImmediateWriteClient as unknown as typeof Knex.Client;
-}
 
 /** The better-sqlite3 Knex client with each connection in a worker thread (see above). */
 export function sqliteWorkerClient(Base: typeof Knex.Client, settings: Omit<SqliteWorkerSettings, 'filename' | 'readonly'>): typeof Knex.Client {

@@ -5,33 +5,16 @@ import type { Tx, TransactionOptions } from './database';
 import { classifyDbError, driverMessageOf, isRetryable, type DbErrorKind } from './db_errors';
 import { severConnection } from './driver_connection';
 import { ABORT_REASON } from './driver_error_facts';
-import { DEFERRED_BEGIN, deferredBeginState, NeedsTransactionFrame, type DeferredBeginState } from './deferred_read_begin';
+import { NeedsTransactionFrame, UNIT_FRAME, unitBeginStatements, unitFrame, type UnitFrame, type UnitKind } from './unit_frame';
+import { unitKnex } from './unit_knex';
 import type { DatabaseObserver, RetryReason, WrittenEntityKind } from './observer';
 import { insertReturningIds, type InsertIdStrategy } from './insert_returning_ids';
-import { mysqlBeginStatements } from './mysql_folded_begin';
 import { StableFacts } from './stable_facts';
 import { physicalTableName } from './tables';
 
 const MAX_ATTEMPTS = 6;
 const BASE_BACKOFF_MS = 10;
 const MAX_BACKOFF_MS = 500;
-
-/**
- * How a unit begins, per dialect and kind (see TransactionOptions).
- * Reads: one snapshot for the whole RPC. PostgreSQL's default READ COMMITTED takes a snapshot
- * per statement, so reads ask for REPEATABLE READ (a read-only transaction there cannot fail
- * serialization); MySQL's `readOnly` becomes one `START TRANSACTION READ ONLY` in the client
- * class (mysql_read_only.ts), on InnoDB's REPEATABLE READ snapshot.
- * Checks under a lock on MySQL/MariaDB/TiDB: READ COMMITTED (one more statement, only for the
- * type writes), so reads after the lock see the previous holder's commit.
- * SQLite: reads begin deferred (BEGIN), writes take the write lock at once (BEGIN IMMEDIATE,
- * sqlite_worker_client.ts).
- */
-const BEGIN_CONFIG: Record<Dialect, { read: Knex.TransactionConfig; write: Knex.TransactionConfig; locked: Knex.TransactionConfig }> = {
-  mysql: { read: { readOnly: true }, write: {}, locked: { isolationLevel: 'read committed' } },
-  postgres: { read: { readOnly: true, isolationLevel: 'repeatable read' }, write: {}, locked: {} },
-  sqlite: { read: { readOnly: true }, write: {}, locked: {} },
-};
 
 const RETRY_REASON: Partial<Record<DbErrorKind, RetryReason>> = {
   deadlock: 'deadlock',
@@ -66,9 +49,11 @@ class AttemptFailed extends Error {
 
 /**
  * Runs each unit of work as one transaction on a connection of its own, and is the one place
- * database failures become statuses:
- * - the FIRST error of the unit is the one classified (once a connection dies, Knex's
- *   ROLLBACK fails on it too, and that error must not replace the real one);
+ * database failures become statuses. The runner frames the unit itself (unit_frame.ts: BEGIN
+ * when and as the unit needs it, COMMIT or ROLLBACK here); Knex only builds and sends its
+ * statements on the unit's connection (unit_knex.ts), without a Knex transaction object.
+ * - the FIRST error of the unit is the one classified (once a connection dies, the ROLLBACK
+ *   fails on it too, and that error must not replace the real one);
  * - transient conflicts (deadlocks, lock-wait timeouts, serialization failures, SQLite busy,
  *   TiDB write conflicts) re-run the whole unit with full-jitter exponential back-off, and
  *   come back ABORTED only once retries are exhausted;
@@ -94,12 +79,13 @@ export class TransactionRunner {
 
   async run<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     let reconnected = false;
-    // Reads begin lazily and may run one statement unframed (deferred_read_begin.ts), until a
-    // unit proves it needs the frame. On MySQL every unit begins lazily, its BEGIN folded into
-    // the packet of its first statement (mysql_folded_begin.ts).
-    const beginConfig = BEGIN_CONFIG[this.dialect][options.readOnly ? 'read' : options.checksUnderLock || options.readCommitted ? 'locked' : 'write'];
-    const foldedBegin = this.dialect === 'mysql' ? mysqlBeginStatements(beginConfig) : undefined;
-    let deferBegin = options.readOnly === true || options.checksUnderLock === true || foldedBegin !== undefined;
+    // Reads begin lazily and may run one statement unframed (unit_frame.ts), until a unit
+    // proves it needs the frame. On MySQL every unit begins lazily, its BEGIN folded into the
+    // packet of its first statement (mysql_folded_begin.ts).
+    const kind: UnitKind = options.readOnly ? 'read' : options.checksUnderLock || options.readCommitted ? 'locked' : 'write';
+    const begin = unitBeginStatements(this.dialect, kind);
+    const foldBegin = this.dialect === 'mysql';
+    let deferBegin = options.readOnly === true || options.checksUnderLock === true || foldBegin;
     // Only a read may run a declared sole statement unframed.
     let alwaysFramed = options.readOnly !== true;
     for (let attempt = 1; ; attempt++) {
@@ -107,8 +93,8 @@ export class TransactionRunner {
       const started = process.hrtime.bigint();
       const tally = new Map<WrittenEntityKind, number>();
       try {
-        const deferred = deferBegin ? deferredBeginState({ foldedBegin, alwaysFramed }) : undefined;
-        const result = await this.attempt(work, { ...beginConfig }, tally, deferred, options.signal);
+        const frame = unitFrame({ begin, foldBegin, deferred: deferBegin, alwaysFramed });
+        const result = await this.attempt(work, frame, tally, options.signal);
         this.observer.transactionFinished('committed', seconds(started));
         for (const [kind, rows] of tally) this.observer.rowsWritten(kind, rows);
         return result;
@@ -117,7 +103,7 @@ export class TransactionRunner {
         const { firstError: error, phase } = failure instanceof AttemptFailed ? failure : new AttemptFailed(failure, 'working');
         if (error instanceof NeedsTransactionFrame && deferBegin) {
           // Nothing was written (a read), nothing is waited for: the same unit, framed.
-          if (foldedBegin) alwaysFramed = true;
+          if (foldBegin) alwaysFramed = true;
           else deferBegin = false;
           attempt--;
           continue;
@@ -168,9 +154,8 @@ export class TransactionRunner {
 
   private async attempt<T>(
     work: (tx: Tx) => Promise<T>,
-    beginConfig: Knex.TransactionConfig,
+    frame: UnitFrame,
     tally: Map<WrittenEntityKind, number>,
-    deferred: DeferredBeginState | undefined,
     signal: AbortSignal | undefined,
   ): Promise<T> {
     const entry: InFlight = { connection: undefined, phase: 'connecting' };
@@ -185,64 +170,87 @@ export class TransactionRunner {
         throw new AttemptFailed(entry.abortReason ?? error, entry.phase);
       }
       if (entry.abortReason) throw new AttemptFailed(entry.abortReason, entry.phase);
+      const connection = entry.connection as Record<symbol, unknown>;
+      connection[UNIT_FRAME] = frame;
       entry.phase = 'beginning';
       try {
-        return await this.knex.transaction(
-          async (trx) => {
-            entry.phase = 'working';
-            try {
-              const result = await work(this.makeTx(trx, tally, deferred));
-              entry.phase = 'committing';
-              return result;
-            } catch (error) {
-              firstError ??= error;
-              throw error;
-            }
-          },
-          {
-            ...beginConfig,
-            connection: entry.connection,
-            ...(deferred ? { [DEFERRED_BEGIN]: deferred } : {}),
-          } as Knex.TransactionConfig,
-        );
+        if (!frame.deferred) {
+          frame.begun = true;
+          for (const statement of frame.begin) await this.frameStatement(connection, statement);
+        }
+        entry.phase = 'working';
+        let result: T;
+        try {
+          result = await work(this.makeTx(connection, tally, frame));
+        } catch (error) {
+          firstError = error;
+          if (frame.begun) await this.rollback(connection);
+          throw error;
+        }
+        if (frame.begun) {
+          entry.phase = 'committing';
+          await this.frameStatement(connection, 'COMMIT;');
+        }
+        return result;
       } catch (error) {
         // Begun lazily, a unit that sent nothing inside its frame yet is still only beginning.
-        const phase: Phase = deferred && !deferred.framedStatementSent && (entry.phase as Phase) === 'working' ? 'beginning' : entry.phase;
+        const phase: Phase = frame.deferred && !frame.framedStatementSent && entry.phase === 'working' ? 'beginning' : entry.phase;
         throw new AttemptFailed(entry.abortReason ?? firstError ?? error, phase);
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.inFlight.delete(entry);
       if (entry.connection !== undefined) {
-        delete (entry.connection as Record<symbol, unknown>)[ABORT_REASON];
+        const connection = entry.connection as Record<symbol, unknown>;
+        delete connection[ABORT_REASON];
+        delete connection[UNIT_FRAME];
         void Promise.resolve(this.knex.client.releaseConnection(entry.connection)).catch(() => undefined);
       }
     }
   }
 
-  private makeTx(trx: Knex.Transaction, tally: Map<WrittenEntityKind, number>, deferred: DeferredBeginState | undefined): Tx {
+  /** BEGIN, COMMIT or ROLLBACK on the unit's connection, through the client as every statement goes. */
+  private frameStatement(connection: unknown, sql: string): Promise<unknown> {
+    return (this.knex.client as unknown as { query(c: unknown, obj: { sql: string }): Promise<unknown> }).query(connection, { sql });
+  }
+
+  /**
+   * Rolls the failed unit back. Its first error is what the caller hears, whatever ROLLBACK
+   * answers; a connection whose ROLLBACK failed may still hold the transaction open, so it is
+   * cut rather than handed to the next unit (the database then rolls back on its own).
+   */
+  private async rollback(connection: unknown): Promise<void> {
+    try {
+      await this.frameStatement(connection, 'ROLLBACK');
+    } catch (error) {
+      severConnection(this.dialect, connection, error as Error);
+    }
+  }
+
+  private makeTx(connection: unknown, tally: Map<WrittenEntityKind, number>, frame: UnitFrame): Tx {
     const dialect = this.dialect;
+    const knex = unitKnex(this.knex, connection);
     return {
       dialect,
-      knex: trx,
+      knex,
       nowMs: this.clock(),
       stable: this.stable,
       table: (name) => physicalTableName(dialect, name),
       insertReturningIds: (name, rows) =>
-        insertReturningIds(trx, this.insertIdStrategy, physicalTableName(dialect, name), rows),
+        insertReturningIds(knex, this.insertIdStrategy, physicalTableName(dialect, name), rows),
       recordRowsWritten: (kind, rows) => {
         if (rows > 0) tally.set(kind, (tally.get(kind) ?? 0) + rows);
       },
       soleStatementNext: () => {
-        if (deferred && !deferred.begun && !deferred.ranAlone) deferred.soleStatementDeclared = true;
+        if (frame.deferred && !frame.begun && !frame.ranAlone) frame.soleStatementDeclared = true;
       },
       unframed: async (reads) => {
-        if (!deferred || deferred.begun || deferred.unframed) return reads();
-        deferred.unframed = true;
+        if (!frame.deferred || frame.begun || frame.unframed) return reads();
+        frame.unframed = true;
         try {
           return await reads();
         } finally {
-          deferred.unframed = false;
+          frame.unframed = false;
         }
       },
     };

@@ -58,7 +58,7 @@ describeEachBackend('read-only transactions (TransactionOptions.readOnly)', (bac
   });
 
   it.runIf(backend.dialect !== 'sqlite')('reads one snapshot for the whole unit of work', async () => {
-    const count = async (knex: Database['knex']) => Number(((await knex(db.table('Type')).count({ n: '*' })) as { n: number | string }[])[0].n);
+    const count = async (knex: Parameters<Parameters<Database['transaction']>[0]>[0]['knex']) => Number(((await knex(db.table('Type')).count({ n: '*' })) as { n: number | string }[])[0].n);
     const seen = await db.transaction(
       async (tx) => {
         const before = await count(tx.knex);

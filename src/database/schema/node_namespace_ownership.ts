@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { UnitKnex } from '../unit_knex';
 import type { Dialect } from '../config';
 import { physicalTableName } from '../tables';
 
@@ -58,7 +59,7 @@ const customFlag = (dialect: Dialect) => (dialect === 'postgres' ? true : 1);
  * The kind and source labels are our constants, inlined (PostgreSQL cannot type a bound
  * parameter in a select list).
  */
-export function derivedOwnershipQuery(knex: Knex, dialect: Dialect, kind: OwnedKind, nodeIds?: readonly number[]): Knex.QueryBuilder {
+export function derivedOwnershipQuery(knex: UnitKnex, dialect: Dialect, kind: OwnedKind, nodeIds?: readonly number[]): Knex.QueryBuilder {
   const table = (name: 'Context' | 'ContextProperty' | 'Type' | 'Attribution' | 'Association' | 'Execution' | 'ExecutionProperty') =>
     physicalTableName(dialect, name);
   const labels = (idColumn: string) =>
@@ -93,7 +94,7 @@ export function derivedOwnershipQuery(knex: Knex, dialect: Dialect, kind: OwnedK
 }
 
 /** INSERT ... SELECT of derivedOwnershipQuery's rows. */
-export async function insertDerivedOwnership(knex: Knex, dialect: Dialect, kind: OwnedKind, nodeIds?: readonly number[]): Promise<void> {
+export async function insertDerivedOwnership(knex: UnitKnex, dialect: Dialect, kind: OwnedKind, nodeIds?: readonly number[]): Promise<void> {
   const select = derivedOwnershipQuery(knex, dialect, kind, nodeIds).toSQL();
   await knex.raw(`INSERT INTO ?? (??, ??, ??, ??) ${select.sql}`, [
     NODE_NAMESPACE_TABLE,
@@ -110,7 +111,7 @@ export async function insertDerivedOwnership(knex: Knex, dialect: Dialect, kind:
  * serves as the one-time back-fill and as the repair after upstream's server (which does not
  * know the table) has written to the database. One transaction, four statements.
  */
-export async function rebuildDerivedOwnership(knex: Knex, dialect: Dialect): Promise<void> {
+export async function rebuildDerivedOwnership(knex: UnitKnex, dialect: Dialect): Promise<void> {
   await knex(NODE_NAMESPACE_TABLE).where('source', 'run').delete();
   for (const kind of ['context', 'artifact', 'execution'] as const) await insertDerivedOwnership(knex, dialect, kind);
 }

@@ -10,7 +10,7 @@ const isFrame = (sql: string) => /^\s*(begin|commit|rollback|start transaction|s
 const onlyFrame = (sql: string) => workStatements([sql]).length === 0;
 
 /** Read units begin at their first statement, and a declared single statement runs unframed. */
-describeEachBackend('deferred BEGIN for read units (deferred_read_begin.ts)', (backend) => {
+describeEachBackend('a unit frame: deferred BEGIN for read units (unit_frame.ts)', (backend) => {
   let db: Database;
   beforeAll(async () => {
     db = await openDatabase(await backend.freshDatabaseConfig(), {
@@ -196,5 +196,29 @@ describeEachBackend('deferred BEGIN for read units (deferred_read_begin.ts)', (b
       }, { readOnly: true });
       expect(n).toBe(1);
     }
+  });
+  it('every statement of a unit runs in its one transaction: it sees its own uncommitted rows, and a failure undoes them', async () => {
+    const name = `frame.own.${Date.now()}`;
+    const seenInside: number[] = [];
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.knex(tx.table('Type')).insert({ name, type_kind: 1 });
+        // Several statements and builders of every kind the unit offers, all on its connection.
+        seenInside.push(Number((await tx.knex(tx.table('Type')).count({ n: '*' }).where({ name }))[0].n));
+        seenInside.push(Number((await tx.knex.from(tx.table('Type')).count({ n: '*' }).where({ name }))[0].n));
+        seenInside.push(Number((await tx.knex.count({ n: '*' }).from(tx.table('Type')).where({ name }))[0].n));
+        seenInside.push((await tx.knex.select('id').from(tx.table('Type')).where({ name })).length);
+        const raw = await tx.knex.raw(`SELECT count(*) AS n FROM ${tx.table('Type')} WHERE name = ?`, [name]);
+        const rows = backend.dialect === 'mysql' ? (raw as [{ n: number }[]])[0] : backend.dialect === 'postgres' ? (raw as { rows: { n: number }[] }).rows : (raw as { n: number }[]);
+        seenInside.push(Number(rows[0].n));
+        throw new Error('undo');
+      }),
+    ).rejects.toThrow();
+    expect(seenInside).toEqual([1, 1, 1, 1, 1]);
+    const after = await db.transaction(async (tx) => Number((await tx.knex(tx.table('Type')).count({ n: '*' }).where({ name }))[0].n));
+    expect(after).toBe(0);
+    // Other units are not held up by the one that failed: the pool got its connection back.
+    const counts = await Promise.all(Array.from({ length: 8 }, () => db.transaction(async (tx) => (await typeCount(tx)).length, { readOnly: true })));
+    expect(counts).toEqual(Array(8).fill(1));
   });
 });
