@@ -70,25 +70,28 @@ export async function loadProperties(tx: Tx, kind: NodeKind, nodeIds: readonly n
 }
 
 /**
- * Inserts property rows with multi-row INSERTs, one per value column in use: each row names
- * only its own value column (the others default to NULL), so a statement binds four values
- * per row and a request of thousands of properties still fits one statement per kind.
+ * Inserts property rows with multi-row INSERTs: one statement for a request's properties
+ * whatever their value types, each row naming every value column the request uses (NULL but
+ * its own), so a PutExecution with string, int and double properties costs one round trip per
+ * node kind, not three. A request of thousands still splits into as few statements as the
+ * bindings per row allow.
  */
 export async function insertProperties(tx: Tx, kind: NodeKind, writes: readonly PropertyWrite[]): Promise<void> {
   if (writes.length === 0) return;
   const t = nodeTables(kind);
   const custom = (flag: boolean) => (tx.dialect === 'postgres' ? flag : flag ? 1 : 0);
-  const byColumn = new Map<string, Record<string, unknown>[]>();
-  for (const w of writes) {
+  const encoded = writes.map((w) => {
     const [column, value] = Object.entries(encodeValue(tx.dialect, w.value)).find(([, v]) => v !== null)!;
-    const rows = byColumn.get(column) ?? [];
-    rows.push({ [t.propertyNodeColumn]: w.nodeId, name: w.name, is_custom_property: custom(w.isCustom), [column]: value });
-    byColumn.set(column, rows);
-  }
-  for (const rows of byColumn.values()) {
-    for (const batch of chunked(rows, rowsPerStatement(4))) {
-      await multiRowInsert(tx.knex, tx.dialect, tx.table(t.property), batch);
-    }
+    return { w, column, value };
+  });
+  const columns = [...new Set(encoded.map((e) => e.column))];
+  const rows = encoded.map(({ w, column, value }) => {
+    const row: Record<string, unknown> = { [t.propertyNodeColumn]: w.nodeId, name: w.name, is_custom_property: custom(w.isCustom) };
+    for (const c of columns) row[c] = c === column ? value : null;
+    return row;
+  });
+  for (const batch of chunked(rows, rowsPerStatement(3 + columns.length))) {
+    await multiRowInsert(tx.knex, tx.dialect, tx.table(t.property), batch);
   }
 }
 

@@ -206,7 +206,7 @@ describeEachBackend('a unit frame: deferred BEGIN for read units (unit_frame.ts)
         // Several statements and builders of every kind the unit offers, all on its connection.
         seenInside.push(Number((await tx.knex(tx.table('Type')).count({ n: '*' }).where({ name }))[0].n));
         seenInside.push(Number((await tx.knex.from(tx.table('Type')).count({ n: '*' }).where({ name }))[0].n));
-        seenInside.push(Number((await tx.knex.count({ n: '*' }).from(tx.table('Type')).where({ name }))[0].n));
+        seenInside.push(Number(((await tx.knex.count({ n: '*' }).from(tx.table('Type')).where({ name })) as { n: number | string }[])[0].n));
         seenInside.push((await tx.knex.select('id').from(tx.table('Type')).where({ name })).length);
         const raw = await tx.knex.raw(`SELECT count(*) AS n FROM ${tx.table('Type')} WHERE name = ?`, [name]);
         const rows = backend.dialect === 'mysql' ? (raw as [{ n: number }[]])[0] : backend.dialect === 'postgres' ? (raw as { rows: { n: number }[] }).rows : (raw as { n: number }[]);

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { Artifact_State, Execution_State, PropertyType as P, type Artifact, type Context } from '../../../src/generated/ml_metadata/proto/metadata_store';
 import { StatusCode, type MlmdError } from '../../../src/errors';
 import type { RequestOf, RpcMethod } from '../../../src/store/rpc';
-import { expectRejectedWithoutTrace, insertType } from '../../support/store_assertions';
+import { expectRejectedWithoutTrace, insertType, statementsDuring } from '../../support/store_assertions';
 import { describeStore } from '../store_suite';
 
 describeStore('PutArtifacts / PutExecutions / PutContexts', (ctx) => {
@@ -48,6 +48,25 @@ describeStore('PutArtifacts / PutExecutions / PutContexts', (ctx) => {
       createTimeSinceEpoch: a2.createTimeSinceEpoch,
       lastUpdateTimeSinceEpoch: a2.lastUpdateTimeSinceEpoch,
     });
+  });
+
+  it('writes the properties of every value type of a request in one INSERT per node kind, each value in its own column', async () => {
+    const t = await insertType(ctx().db, 'artifact', { s: P.STRING, i: P.INT, d: P.DOUBLE, b: P.BOOLEAN });
+    const properties = { s: { stringValue: 'x' }, i: { intValue: -7n }, d: { doubleValue: 0.25 }, b: { boolValue: true } };
+    const customProperties = { c: { stringValue: 'y' }, n: { intValue: 9007199254740993n } };
+    const { result, sql } = await statementsDuring(ctx().db, () =>
+      call('putArtifacts', { artifacts: [{ typeId: t.id, uri: '/p1', properties, customProperties }, { typeId: t.id, uri: '/p2', properties: { d: { doubleValue: -1 } } }] }),
+    );
+    expect(sql.filter((s) => /^\s*insert into\s+\W?ArtifactProperty\b/i.test(s))).toHaveLength(1);
+    const [a1, a2] = (await call('getArtifactsById', { artifactIds: result.artifactIds })).artifacts!;
+    expect(a1.properties).toEqual(properties);
+    expect(a1.customProperties).toEqual(customProperties);
+    expect(a2.properties).toEqual({ d: { doubleValue: -1 } });
+    // Every other value column of a row stays NULL, as a row naming only its own column leaves it.
+    const rows = (await ctx().db.knex(ctx().db.table('ArtifactProperty')).whereIn('artifact_id', result.artifactIds!.map(Number)).select('*')) as Record<string, unknown>[];
+    expect(rows).toHaveLength(7);
+    const valueColumns = ['int_value', 'double_value', 'string_value', 'bool_value', 'byte_value', 'proto_value'].filter((c) => c in rows[0]);
+    for (const row of rows) expect(valueColumns.filter((c) => row[c] !== null)).toHaveLength(1);
   });
 
   it('stores an explicit UNKNOWN state as present, and executions and contexts likewise', async () => {
