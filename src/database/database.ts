@@ -48,6 +48,13 @@ export interface Tx {
    * `reads` simply runs inside the transaction.
    */
   unframed<T>(reads: () => Promise<T>): Promise<T>;
+  /**
+   * Sends `sql`, a statement without bindings whose answer nobody reads (a lock), inside the
+   * unit's transaction: on MySQL/MariaDB in one packet in front of the unit's next statement
+   * (or its COMMIT), one round trip less (mysql_folded_begin.ts); elsewhere at once. Like any
+   * statement of the packet, it fails the statement it travels with if it fails.
+   */
+  withNextStatement(sql: string): Promise<void>;
 }
 
 export interface TransactionOptions {

@@ -244,6 +244,10 @@ export class TransactionRunner {
       soleStatementNext: () => {
         if (frame.deferred && !frame.begun && !frame.ranAlone) frame.soleStatementDeclared = true;
       },
+      withNextStatement: async (sql) => {
+        if (frame.foldBegin) frame.pending.push(sql);
+        else await knex.raw(sql);
+      },
       unframed: async (reads) => {
         if (!frame.deferred || frame.begun || frame.unframed) return reads();
         frame.unframed = true;

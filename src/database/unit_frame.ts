@@ -82,6 +82,11 @@ export interface UnitFrame {
   unframed: boolean;
   /** A statement of the unit's work went out inside the frame (not only BEGIN, not only unframed reads). */
   framedStatementSent: boolean;
+  /**
+   * MySQL: statements whose answer nobody reads (a lock), to go framed in one packet in front of
+   * the unit's next statement (Tx.withNextStatement).
+   */
+  readonly pending: string[];
 }
 
 export function unitFrame(options: { begin: readonly string[]; foldBegin: boolean; deferred: boolean; alwaysFramed: boolean }): UnitFrame {
@@ -92,6 +97,7 @@ export function unitFrame(options: { begin: readonly string[]; foldBegin: boolea
     ranAlone: false,
     unframed: false,
     framedStatementSent: false,
+    pending: [],
   };
 }
 
@@ -121,21 +127,21 @@ export function withUnitFrames(Base: typeof Knex.Client): typeof Knex.Client {
       if (!frame) return super.query(connection, obj);
       if (frame.begun) {
         frame.framedStatementSent = true;
-        return super.query(connection, obj);
+        if (frame.pending.length === 0) return super.query(connection, obj);
+        return super.query(connection, folded(obj, frame.pending.splice(0)));
       }
-      if (frame.unframed) return super.query(connection, obj);
+      // A pending statement is framed, and so is whatever carries it.
+      if (frame.unframed && frame.pending.length === 0) return super.query(connection, obj);
       if (frame.ranAlone) return Promise.reject(new NeedsTransactionFrame());
-      if (frame.soleStatementDeclared && !frame.alwaysFramed) {
+      if (frame.soleStatementDeclared && !frame.alwaysFramed && frame.pending.length === 0) {
         frame.ranAlone = true;
         return super.query(connection, obj);
       }
       frame.begun = true;
       if (frame.foldBegin) {
         // One packet: the BEGIN and this statement (withFoldedBegin unwraps the statement's answer).
-        const folded = typeof obj === 'string' ? { sql: obj } : (obj as { sql?: string });
-        foldStatementsBefore(folded, frame.begin);
         frame.framedStatementSent = true;
-        return super.query(connection, folded);
+        return super.query(connection, folded(obj, [...frame.begin, ...frame.pending.splice(0)]));
       }
       return this.beginThen(connection, obj, frame);
     }
@@ -147,4 +153,11 @@ export function withUnitFrames(Base: typeof Knex.Client): typeof Knex.Client {
     }
   }
   return UnitFrameClient as unknown as typeof Knex.Client;
+}
+
+/** `obj` with `statements` in front of its own, in one packet. */
+function folded(obj: unknown, statements: readonly string[]): { sql?: string } {
+  const query = typeof obj === 'string' ? { sql: obj } : (obj as { sql?: string });
+  foldStatementsBefore(query, statements);
+  return query;
 }

@@ -43,7 +43,8 @@ export async function lockTypeIdentities(tx: Tx, identities: readonly TypeIdenti
       return;
     }
     case 'mysql':
-      await tx.knex(tx.table('MLMDEnv')).select('schema_version').forUpdate();
+      // Sent with the unit's next statement (the locked re-read that follows), one round trip less.
+      await tx.withNextStatement(tx.knex(tx.table('MLMDEnv')).select('schema_version').forUpdate().toString());
       return;
     case 'sqlite':
       return;

@@ -120,6 +120,35 @@ describeEachBackend('a unit frame: deferred BEGIN for read units (unit_frame.ts)
     expect(rows).toHaveLength(2);
   });
 
+  it.runIf(backend.dialect === 'mysql')('MySQL: a statement sent with the next one shares its packet, after the BEGIN, and fails it if it fails', async () => {
+    const lock = `SELECT schema_version FROM ${db.table('MLMDEnv')} FOR UPDATE`;
+    const { result, sql } = await statementsDuring(db, () =>
+      db.transaction(async (tx) => {
+        await tx.withNextStatement(lock);
+        return Number((await typeCount(tx))[0].n);
+      }),
+    );
+    expect(result).toBe(1);
+    expect(sql).toHaveLength(2);
+    expect(sql[0]).toMatch(/^START TRANSACTION; SELECT schema_version FROM \S+ FOR UPDATE; select count/i);
+    expect(sql[1]).toMatch(/^COMMIT/i);
+    // Pending when the unit commits: it travels with the COMMIT.
+    const late = await statementsDuring(db, () =>
+      db.transaction(async (tx) => {
+        await typeCount(tx);
+        await tx.withNextStatement(lock);
+      }),
+    );
+    expect(late.sql[1]).toMatch(/^SELECT schema_version FROM \S+ FOR UPDATE; COMMIT/i);
+    // A failing one fails its carrier's call.
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.withNextStatement(`SELECT no_such_column FROM ${db.table('MLMDEnv')}`);
+        await typeCount(tx);
+      }),
+    ).rejects.toMatchObject({ code: 13 });
+  });
+
   it.runIf(backend.dialect === 'mysql')('MySQL: a unit whose folded first statement or a later one fails writes nothing', async () => {
     const name = `deferred.R.${Date.now()}`;
     // The folded statement itself fails: the transaction it opened is rolled back.
