@@ -6,6 +6,7 @@
  *   npx tsx bench/purge_under_load.ts                     # SQLite, 5,000 old runs, 8 writers
  *   PURGE_BENCH_BACKEND=mariadb npx tsx bench/purge_under_load.ts
  *   PURGE_BENCH_RUNS=20000 PURGE_BENCH_WRITERS=8 PURGE_BENCH_BATCH=1000 npx tsx bench/purge_under_load.ts
+ *   PURGE_BENCH_SERVER_FLAGS="--workers=1" npx tsx bench/purge_under_load.ts   # more server flags
  *
  * The server runs in a process of its own (src/main.ts, default flags); writers and the
  * purge call it over loopback gRPC from this process. test/retention/purge_under_load.test.ts
@@ -202,13 +203,13 @@ function latency(calls: [number, number][], from: number, to: number) {
  * `baselineMs`, then purges the old runs (PurgeContexts over gRPC, in batches of
  * `batchSize`) while they keep writing, stops them, and checks what survived.
  */
-export async function purgeUnderLoad(config: DatabaseConfig, options: { oldRuns: number; writers: number; batchSize: number; baselineMs: number }): Promise<LoadReport> {
+export async function purgeUnderLoad(config: DatabaseConfig, options: { oldRuns: number; writers: number; batchSize: number; baselineMs: number; serverFlags?: string[] }): Promise<LoadReport> {
   const ns = `load${Date.now().toString(36)}.`;
   const db = await openDatabase(config, { schema: { enableUpgrade: false, downgradeToVersion: -1 }, migrations: MLMD_MIGRATIONS, poolMax: 4 });
   const server = await (async () => {
     try {
       const seeded = await seedOldRuns(db, options.oldRuns, ns, config.kind === 'sqlite' ? 1 : 4);
-      return { seeded, process: await startServerProcess(config) };
+      return { seeded, process: await startServerProcess(config, options.serverFlags) };
     } catch (e) {
       await db.close();
       throw e;
@@ -266,6 +267,7 @@ async function main(): Promise<void> {
     writers: Number(process.env.PURGE_BENCH_WRITERS ?? 8),
     batchSize: Number(process.env.PURGE_BENCH_BATCH ?? 1000),
     baselineMs: Number(process.env.PURGE_BENCH_BASELINE_MS ?? 5000),
+    serverFlags: (process.env.PURGE_BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean),
   };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlmd-purge-bench-'));
   let config: DatabaseConfig = { kind: 'sqlite', filename: path.join(dir, 'bench.sqlite') };

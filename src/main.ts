@@ -244,6 +244,7 @@ async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void
         schemaVersion: db.schemaVersion,
         timeouts: settings.dbTimeouts,
         threads: sqliteThreads(settings.dbPoolSize),
+        writeTurns: db.writeTurns,
         observer: metrics.database,
         onThreadLost: (e) => logger.error({ err: e }, 'a SQLite store thread stopped; a new one replaces it'),
       });

@@ -4,6 +4,7 @@ import type { WrittenEntityKind } from './observer';
 import type { StableFacts } from './stable_facts';
 import type { TableName } from './tables';
 import type { UnitKnex } from './unit_knex';
+import type { WriteTurns } from './write_turns';
 
 /**
  * A unit of work on the metadata database: one SQL transaction. Repositories receive one of
@@ -109,6 +110,12 @@ export interface Database {
    * grace): their callers were told they failed, so none of them may commit. Returns how many.
    */
   abortTransactions(reason: Error): number;
+  /**
+   * SQLite: the queue in which this process's write units take the file's one write lock, in
+   * arrival order (write_turns.ts). Whatever else in the process writes to the same file on
+   * connections of its own (the store threads) takes its turn here too. Absent elsewhere.
+   */
+  readonly writeTurns?: WriteTurns;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /** The MLMD schema version found (or created) at start-up. */

@@ -154,7 +154,7 @@ export function inProcessSqliteKnexConfig(config: SqliteConfig, timeouts: Databa
 }
 
 /** SQLite waits this long for another connection's lock (the statement timeout, else a minute). */
-function sqliteBusyTimeoutMs(timeouts: DatabaseTimeouts): number {
+export function sqliteBusyTimeoutMs(timeouts: DatabaseTimeouts): number {
   return timeouts.statementMs > 0 ? Math.round(timeouts.statementMs) : 60_000;
 }
 

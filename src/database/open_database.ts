@@ -12,6 +12,7 @@ import { detectInsertIdStrategy, type InsertIdStrategy } from './insert_returnin
 import { initializeSchema } from './schema/initialize_schema';
 import { physicalTableName, type TableName } from './tables';
 import { TransactionRunner } from './transaction_runner';
+import type { WriteTurns } from './write_turns';
 
 /**
  * Connects, creates or checks the MLMD schema under a database-level lock, and returns the
@@ -100,6 +101,10 @@ class KnexDatabase implements Database {
 
   transaction<T>(work: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T> {
     return this.runner.run(work, options);
+  }
+
+  get writeTurns(): WriteTurns | undefined {
+    return this.runner.writeTurns;
   }
 
   abortTransactions(reason: Error): number {

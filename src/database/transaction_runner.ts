@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { aborted, alreadyExists, internal, invalidArgument, isMlmdError, MlmdError, RetryTransaction, StatusCode, unavailable } from '../errors';
-import type { DatabaseTimeouts, Dialect } from './config';
+import { DEFAULT_TIMEOUTS, type DatabaseTimeouts, type Dialect } from './config';
+import { sqliteBusyTimeoutMs } from './knex_config';
 import type { Tx, TransactionOptions } from './database';
 import { classifyDbError, driverMessageOf, isRetryable, type DbErrorKind } from './db_errors';
 import { severConnection } from './driver_connection';
@@ -11,6 +12,7 @@ import type { DatabaseObserver, RetryReason, WrittenEntityKind } from './observe
 import { insertReturningIds, type InsertIdStrategy } from './insert_returning_ids';
 import { StableFacts } from './stable_facts';
 import { physicalTableName } from './tables';
+import { WriteTurns } from './write_turns';
 
 const MAX_ATTEMPTS = 6;
 const BASE_BACKOFF_MS = 10;
@@ -73,9 +75,13 @@ export class TransactionRunner {
     private readonly insertIdStrategy: InsertIdStrategy,
     private readonly timeouts?: DatabaseTimeouts,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.writeTurns = dialect === 'sqlite' ? new WriteTurns(sqliteBusyTimeoutMs(timeouts ?? DEFAULT_TIMEOUTS)) : undefined;
+  }
 
   private readonly stable = new StableFacts();
+  /** SQLite: one write unit at a time from this process, in arrival order (write_turns.ts). */
+  readonly writeTurns: WriteTurns | undefined;
 
   async run<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     let reconnected = false;
@@ -94,7 +100,7 @@ export class TransactionRunner {
       const tally = new Map<WrittenEntityKind, number>();
       try {
         const frame = unitFrame({ begin, foldBegin, deferred: deferBegin, alwaysFramed });
-        const result = await this.attempt(work, frame, tally, options.signal);
+        const result = await this.attempt(work, frame, kind, tally, options.signal);
         this.observer.transactionFinished('committed', seconds(started));
         for (const [kind, rows] of tally) this.observer.rowsWritten(kind, rows);
         return result;
@@ -155,6 +161,7 @@ export class TransactionRunner {
   private async attempt<T>(
     work: (tx: Tx) => Promise<T>,
     frame: UnitFrame,
+    kind: UnitKind,
     tally: Map<WrittenEntityKind, number>,
     signal: AbortSignal | undefined,
   ): Promise<T> {
@@ -163,8 +170,11 @@ export class TransactionRunner {
     this.inFlight.add(entry);
     signal?.addEventListener('abort', onAbort, { once: true });
     let firstError: unknown;
+    let endTurn: (() => void) | undefined;
     try {
       try {
+        // The turn comes before the connection: a writer waiting for it holds none that readers could use.
+        if (this.writeTurns && kind !== 'read') endTurn = await this.writeTurns.take(signal);
         entry.connection = await this.knex.client.acquireConnection();
       } catch (error) {
         throw new AttemptFailed(entry.abortReason ?? error, entry.phase);
@@ -198,6 +208,7 @@ export class TransactionRunner {
         throw new AttemptFailed(entry.abortReason ?? firstError ?? error, phase);
       }
     } finally {
+      endTurn?.();
       signal?.removeEventListener('abort', onAbort);
       this.inFlight.delete(entry);
       if (entry.connection !== undefined) {

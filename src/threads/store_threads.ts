@@ -7,6 +7,8 @@ import type { CallOptions } from '../store/metadata_store';
 import type { RequestOf, ResponseOf, RpcMethod } from '../store/rpc';
 import type { TenancyScope } from '../store/tenancy/tenancy_scope';
 import type { WireEncodingDispatcher } from '../store/wire_encoded';
+import type { WriteTurns } from '../database/write_turns';
+import { rpcRegistry } from '../store/rpc_registry';
 import { CancelSlot } from './cancel_slot';
 import {
   errorFromData,
@@ -40,6 +42,8 @@ export interface StoreThreadsOptions {
   schemaVersion: number;
   timeouts: DatabaseTimeouts;
   threads: number;
+  /** SQLite's write turns of the process (Database.writeTurns): write calls take theirs before a thread runs them. */
+  writeTurns?: WriteTurns;
   /** Receives the threads' database events (statements, transactions, retries, rows written). */
   observer: DatabaseObserver;
   /** A thread stopped unexpectedly (its call failed UNAVAILABLE; a new thread replaces it). */
@@ -122,6 +126,34 @@ export class StoreThreads implements WireEncodingDispatcher {
   }
 
   private enqueue<M extends RpcMethod>(method: M, request: RequestOf<M> | Uint8Array, options: CallOptions, wireEncoded: boolean): Promise<ResponseOf<M> | Uint8Array> {
+    if (this.closing) return Promise.reject(unavailable('The server is shutting down; retry the call on another server.'));
+    if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
+    const turns = this.options.writeTurns;
+    if (!turns || rpcRegistry[method]?.readOnly !== false) return this.dispatch(method, request, options, wireEncoded);
+    return this.inWriteTurn(turns, () => this.dispatch(method, request, options, wireEncoded), options.signal);
+  }
+
+  /**
+   * A write takes its turn (write_turns.ts) before it goes to a thread, and holds it until its
+   * thread answers: the threads' writers and the process's own (the purge) then take SQLite's
+   * write lock one after another in arrival order, instead of polling for it from every thread
+   * at once; and writers waiting for the lock hold no thread that a read could use.
+   */
+  private async inWriteTurn<T>(turns: WriteTurns, work: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    let endTurn: () => void;
+    try {
+      endTurn = await turns.take(signal);
+    } catch (e) {
+      throw signal?.aborted ? abortError(signal) : e;
+    }
+    try {
+      return await work();
+    } finally {
+      endTurn();
+    }
+  }
+
+  private dispatch<M extends RpcMethod>(method: M, request: RequestOf<M> | Uint8Array, options: CallOptions, wireEncoded: boolean): Promise<ResponseOf<M> | Uint8Array> {
     if (this.closing) return Promise.reject(unavailable('The server is shutting down; retry the call on another server.'));
     if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
     return new Promise<ResponseOf<M> | Uint8Array>((resolve, reject) => {

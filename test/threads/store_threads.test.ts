@@ -185,6 +185,40 @@ describe('SQLite store threads (whole RPCs in worker threads)', () => {
     expect(response.artifactTypes!.length).toBeGreaterThan(0);
   });
 
+  it("with the process's write turns, writes wait for theirs without holding a thread, and go in arrival order", async () => {
+    const pool = await StoreThreads.open({ config, schemaVersion: db.schemaVersion, timeouts: TIMEOUTS, threads: 2, observer: recorder, writeTurns: db.writeTurns });
+    try {
+      for (const until = Date.now() + 60_000; pool.stats().numFree() < 2 && Date.now() < until; ) await sleep(50);
+      // The process's own write unit (as a purge batch is) holds the turn until released.
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const own = db.transaction(async (tx) => {
+        await tx.knex.raw(`UPDATE ${tx.table('MLMDEnv')} SET schema_version = schema_version`);
+        await held;
+      });
+      await sleep(50);
+      const writes = ['threads.Turn1', 'threads.Turn2', 'threads.Turn3'].map((name) => pool.call('putArtifactType', { artifactType: { name } }));
+      const abort = new AbortController();
+      const cancelled = codeOf(pool.call('putArtifactType', { artifactType: { name: 'threads.TurnCancelled' } }, { signal: abort.signal }));
+      await sleep(100);
+      expect(db.writeTurns!.waiting).toBe(4);
+      expect(pool.stats().numUsed()).toBe(0);
+      // Reads take no turn and find both threads free.
+      expect((await pool.call('getArtifactTypes', {})).artifactTypes!.length).toBeGreaterThan(0);
+      abort.abort(new MlmdError(StatusCode.DEADLINE_EXCEEDED, 'deadline passed'));
+      expect(await cancelled).toEqual({ code: StatusCode.DEADLINE_EXCEEDED, message: 'deadline passed', isMlmd: true });
+      expect(db.writeTurns!.waiting).toBe(3);
+      release();
+      await own;
+      const ids = (await Promise.all(writes)).map((r) => r.typeId!);
+      expect([...ids].sort((a, b) => (a < b ? -1 : 1))).toEqual(ids);
+      const names = (await direct.call('getArtifactTypes', {})).artifactTypes!.map((t) => t.name);
+      expect(names).not.toContain('threads.TurnCancelled');
+    } finally {
+      await pool.close();
+    }
+  }, 90_000);
+
   it('close() lets the call in flight finish, then refuses new ones', async () => {
     const pool = await StoreThreads.open({ config, schemaVersion: db.schemaVersion, timeouts: TIMEOUTS, threads: 1, observer: recorder });
     const lock = holdWriteLock(config.filename);
