@@ -24,7 +24,8 @@
  * `npm run build` in that tree first) instead of the sources under tsx; RPC_COST_NODE_ARGS,
  * extra node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`);
  * RPC_COST_BACKEND [sqlite] or `mariadb` (a throwaway MariaDB, as `npm run bench` starts: its
- * CPU is not counted); RPC_COST_ONLY, comma-separated fragments of the RPC names.
+ * CPU is not counted); RPC_COST_ONLY, comma-separated fragments of the RPC names;
+ * RPC_COST_SERVER_FLAGS, extra server flags (space-separated).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
       `--grpc_port=${port}`,
       '--metrics_port=0',
       ...storeFlags,
+      ...(process.env.RPC_COST_SERVER_FLAGS ?? '').split(' ').filter(Boolean),
     ],
     { cwd: tree, stdio: ['ignore', 'ignore', 'inherit'] },
   );
