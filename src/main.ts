@@ -219,6 +219,7 @@ async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void
     return;
   }
   metrics.database.observePool(knexPoolStats(db.knex));
+  metrics.database.observeWriteTurns(db.writeTurns);
   if (settings.retention) {
     const database = db;
     retention = new RetentionScheduler(db, settings.retention, {

@@ -44,6 +44,7 @@ export class DatabaseMetrics implements DatabaseObserver {
   private readonly transactionDuration: Histogram<'outcome'>;
   private readonly retries: Counter<'reason'>;
   private pool: PoolStatsSource = () => undefined;
+  private writeTurns: { readonly waiting: number } | undefined;
 
   constructor(
     registry: Registry,
@@ -94,6 +95,7 @@ export class DatabaseMetrics implements DatabaseObserver {
     for (const reason of RETRY_REASONS) this.retries.inc({ reason }, 0);
 
     const readPool = () => this.pool();
+    const writeTurnsWaiting = () => this.writeTurns?.waiting ?? 0;
     const poolGauge = (name: string, help: string, read: (pool: PoolStats) => number) =>
       new Gauge({
         name: `${prefix}db_pool_${name}`,
@@ -114,11 +116,24 @@ export class DatabaseMetrics implements DatabaseObserver {
       (p) => p.numPendingAcquires(),
     );
     poolGauge('pending_creates', 'Connections being opened.', (p) => p.numPendingCreates());
+    new Gauge({
+      name: `${prefix}db_write_turns_waiting`,
+      help: "SQLite: write calls waiting for their turn at the file's one write lock (calls queue here, not for a connection); always 0 elsewhere.",
+      registers,
+      collect: function (this: Gauge) {
+        this.set(writeTurnsWaiting());
+      },
+    });
   }
 
   /** Points the pool gauges at the pool of the database just opened. */
   observePool(source: PoolStatsSource): void {
     this.pool = source;
+  }
+
+  /** Points the write-turn gauge at the SQLite database's queue of writers (Database.writeTurns). */
+  observeWriteTurns(turns: { readonly waiting: number } | undefined): void {
+    this.writeTurns = turns;
   }
 
   queryFinished(operation: string, seconds: number, failed: boolean): void {

@@ -76,7 +76,8 @@ describe('database metrics from a real SQLite database', () => {
     expect(sampleValue(s, 'mlmd_db_transaction_retries_total', { reason: 'busy' })).toBe(0);
   });
 
-  it('reads the pool gauges at scrape time', async () => {
+  it('reads the pool gauges and the writers waiting for their turn at scrape time', async () => {
+    metrics.database.observeWriteTurns(db.writeTurns);
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     let entered!: () => void;
@@ -86,19 +87,23 @@ describe('database metrics from a real SQLite database', () => {
       await held;
     });
     await inside;
-    // SQLite's pool has one connection: this second transaction must wait for it.
-    const second = db.transaction(async () => undefined);
+    // A second write waits for its turn at SQLite's one write lock, holding no connection;
+    // a read waits for the pool's one connection.
+    const write = db.transaction(async () => undefined);
+    const read = db.transaction(async () => undefined, { readOnly: true });
     await new Promise((r) => setTimeout(r, 20));
     const busy = await samples(metrics);
     release();
-    await Promise.all([first, second]);
+    await Promise.all([first, write, read]);
     const idle = await samples(metrics);
 
     expect(sampleValue(busy, 'mlmd_db_pool_max_connections', {})).toBe(1);
     expect(sampleValue(busy, 'mlmd_db_pool_connections_in_use', {})).toBe(1);
     expect(sampleValue(busy, 'mlmd_db_pool_pending_acquires', {})).toBe(1);
+    expect(sampleValue(busy, 'mlmd_db_write_turns_waiting', {})).toBe(1);
     expect(sampleValue(idle, 'mlmd_db_pool_connections_in_use', {})).toBe(0);
     expect(sampleValue(idle, 'mlmd_db_pool_pending_acquires', {})).toBe(0);
+    expect(sampleValue(idle, 'mlmd_db_write_turns_waiting', {})).toBe(0);
     expect(sampleValue(idle, 'mlmd_db_pool_connections', {})).toBe(1);
   });
 
