@@ -246,6 +246,7 @@ async function serve(settings: ServerSettings, rootLogger: Logger): Promise<void
         timeouts: settings.dbTimeouts,
         threads: sqliteThreads(settings.dbPoolSize),
         writeTurns: db.writeTurns,
+        boundedReadsInline: true,
         observer: metrics.database,
         onThreadLost: (e) => logger.error({ err: e }, 'a SQLite store thread stopped; a new one replaces it'),
       });

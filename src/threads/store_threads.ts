@@ -3,12 +3,14 @@ import { Worker } from 'node:worker_threads';
 import type { DatabaseTimeouts, SqliteConfig } from '../database/config';
 import type { DatabaseObserver } from '../database/observer';
 import { isMlmdError, MlmdError, StatusCode, unavailable } from '../errors';
-import type { CallOptions } from '../store/metadata_store';
+import { openPreparedSqlite } from '../database/open_database';
+import { MetadataStore, type CallOptions } from '../store/metadata_store';
 import type { RequestOf, ResponseOf, RpcMethod } from '../store/rpc';
 import type { TenancyScope } from '../store/tenancy/tenancy_scope';
-import type { WireEncodingDispatcher } from '../store/wire_encoded';
+import { decodeRequest, type WireEncodingDispatcher } from '../store/wire_encoded';
 import type { WriteTurns } from '../database/write_turns';
 import { rpcRegistry } from '../store/rpc_registry';
+import { isBoundedRead } from './bounded_reads';
 import { CancelSlot } from './cancel_slot';
 import {
   errorFromData,
@@ -44,6 +46,11 @@ export interface StoreThreadsOptions {
   threads: number;
   /** SQLite's write turns of the process (Database.writeTurns): write calls take theirs before a thread runs them. */
   writeTurns?: WriteTurns;
+  /**
+   * Bounded reads (bounded_reads.ts) of wire-encoded requests run on the event loop, on a
+   * read-only connection of its own, instead of crossing to a thread and back.
+   */
+  boundedReadsInline?: boolean;
   /** Receives the threads' database events (statements, transactions, retries, rows written). */
   observer: DatabaseObserver;
   /** A thread stopped unexpectedly (its call failed UNAVAILABLE; a new thread replaces it). */
@@ -93,6 +100,9 @@ export class StoreThreads implements WireEncodingDispatcher {
   private closing = false;
   private drained: (() => void) | undefined;
 
+  /** The event loop's own read-only store on the file, for bounded reads (bounded_reads.ts). */
+  private inline: MetadataStore | undefined;
+
   private constructor(private readonly options: StoreThreadsOptions) {}
 
   /**
@@ -104,6 +114,10 @@ export class StoreThreads implements WireEncodingDispatcher {
     const pool = new StoreThreads(options);
     try {
       await pool.startThread();
+      if (options.boundedReadsInline) {
+        const readonly = { ...options.config, readonly: true };
+        pool.inline = new MetadataStore(await openPreparedSqlite(readonly, { schemaVersion: options.schemaVersion, timeouts: options.timeouts }, options.observer));
+      }
     } catch (e) {
       await pool.terminateAll();
       throw e;
@@ -128,6 +142,8 @@ export class StoreThreads implements WireEncodingDispatcher {
   private enqueue<M extends RpcMethod>(method: M, request: RequestOf<M> | Uint8Array, options: CallOptions, wireEncoded: boolean): Promise<ResponseOf<M> | Uint8Array> {
     if (this.closing) return Promise.reject(unavailable('The server is shutting down; retry the call on another server.'));
     if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
+    // Decoded, run and answered here; the transport encodes the response.
+    if (this.inline && wireEncoded && isBoundedRead(method, request)) return this.inline.call(method, decodeRequest(method, request), options);
     const turns = this.options.writeTurns;
     if (!turns || rpcRegistry[method]?.readOnly !== false) return this.dispatch(method, request, options, wireEncoded);
     return this.inWriteTurn(turns, () => this.dispatch(method, request, options, wireEncoded), options.signal);
@@ -189,7 +205,7 @@ export class StoreThreads implements WireEncodingDispatcher {
       running++;
       this.cancel(thread, reason);
     }
-    return running;
+    return running + (this.inline?.db.abortTransactions(reason) ?? 0);
   }
 
   /** After the server stopped taking calls: waits (bounded) for the running ones, then ends the threads. */
@@ -205,6 +221,7 @@ export class StoreThreads implements WireEncodingDispatcher {
       }).finally(() => clearTimeout(timer));
     }
     await this.terminateAll();
+    await this.inline?.db.close();
   }
 
   stats(): StoreThreadStats {

@@ -219,6 +219,37 @@ describe('SQLite store threads (whole RPCs in worker threads)', () => {
     }
   }, 90_000);
 
+  it('with bounded reads inline, a small by-id read is answered on the event loop while the one thread is busy; lists and large requests wait for it', async () => {
+    const pool = await StoreThreads.open({ config, schemaVersion: db.schemaVersion, timeouts: TIMEOUTS, threads: 1, observer: recorder, boundedReadsInline: true });
+    const wire = <M extends RpcMethod>(method: M, request: unknown) => new Uint8Array(MetadataStoreServiceService[method].requestSerialize(request as never));
+    try {
+      const { typeId } = await direct.call('putArtifactType', { artifactType: { name: 'threads.Inline' } });
+      const { artifactIds } = await direct.call('putArtifacts', { artifacts: [{ typeId, uri: 'inline://1' }] });
+      const held = holdWriteLock(config.filename);
+      let released = false;
+      const lock = { release: () => (released ? undefined : ((released = true), held.release())) };
+      // The one thread waits for SQLite's write lock (no write turns here).
+      const write = pool.call('putArtifactType', { artifactType: { name: 'threads.InlineBlocked' } });
+      await sleep(100);
+      try {
+        expect(pool.stats().numUsed()).toBe(1);
+        const byId = (await pool.callForWire('getArtifactsById', wire('getArtifactsById', { artifactIds }))) as { artifacts: { uri?: string }[] };
+        expect(byId.artifacts.map((a) => a.uri)).toEqual(['inline://1']);
+        const list = pool.callForWire('getArtifacts', wire('getArtifacts', {}));
+        const large = pool.callForWire('getArtifactsById', wire('getArtifactsById', { artifactIds: Array.from({ length: 2000 }, (_, i) => BigInt(1_000_000 + i)) }));
+        await sleep(50);
+        expect(pool.stats().numPendingAcquires()).toBe(2);
+        lock.release();
+        await Promise.all([write, list, large]);
+      } finally {
+        lock.release();
+      }
+      expect(pool.stats().numPendingAcquires()).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  }, 90_000);
+
   it('close() lets the call in flight finish, then refuses new ones', async () => {
     const pool = await StoreThreads.open({ config, schemaVersion: db.schemaVersion, timeouts: TIMEOUTS, threads: 1, observer: recorder });
     const lock = holdWriteLock(config.filename);
