@@ -135,7 +135,11 @@ async function main(): Promise<void> {
     const { artifactIds } = await call(client, 'putArtifacts', {
       artifacts: Array.from({ length: 100 }, (_, i) => ({ typeId: artifactType, uri: `/data/${i}`, ...artifactProps(i) })),
     });
-    await call(client, 'putContexts', { contexts: [{ typeId: contextType, name: 'run-1', properties: { p0: { stringValue: 'x' } }, customProperties: { k: { intValue: 1n } } }] });
+    const {
+      contextIds: [contextId],
+    } = await call(client, 'putContexts', { contexts: [{ typeId: contextType, name: 'run-1', properties: { p0: { stringValue: 'x' } }, customProperties: { k: { intValue: 1n } } }] });
+    const { executionIds } = await call(client, 'putExecutions', { executions: Array.from({ length: Math.max(1000, CALLS + 100) }, () => ({ typeId: executionType })) });
+    await call(client, 'putAttributionsAndAssociations', { attributions: artifactIds.map((artifactId: bigint) => ({ artifactId, contextId })), associations: [] });
     const [inputArtifact] = (await call(client, 'getArtifactsById', { artifactIds: [artifactIds[0]] })).artifacts;
 
     let k = 0;
@@ -143,6 +147,18 @@ async function main(): Promise<void> {
       GetContextByTypeAndName: () => call(client, 'getContextByTypeAndName', { typeName: 'bench.Run', contextName: 'run-1' }),
       'GetArtifactsByID(1)': () => call(client, 'getArtifactsById', { artifactIds: [artifactIds[k++ % 100]] }),
       'GetArtifactsByID(100)': () => call(client, 'getArtifactsById', { artifactIds }),
+      // mlmd_bench's FillNodes(batch=1) and FillEvents(batch=10), and the Python client's
+      // GetArtifactsByContext (it always sends paging options) of ReadNodesViaContextEdges.
+      'PutArtifacts(1)': () => call(client, 'putArtifacts', { artifacts: [{ typeId: artifactType, uri: `/fill/${k++}`, ...artifactProps(k) }] }),
+      'PutEvents(10)': () => {
+        // A new (artifact, execution) pair for every event: events are unique per pair and type.
+        const executionId = executionIds[k++ % executionIds.length];
+        const e = (Math.floor(k / executionIds.length) % 10) * 10;
+        return call(client, 'putEvents', {
+          events: artifactIds.slice(e, e + 10).map((artifactId: bigint) => ({ artifactId, executionId, type: Event_Type.DECLARED_OUTPUT, path: { steps: [{ key: 'out' }] } })),
+        });
+      },
+      'GetArtifactsByContext(paged)': () => call(client, 'getArtifactsByContext', { contextId, options: { maxResultSize: 100, orderByField: { field: 1, isAsc: false } } }),
       'PutArtifactType(existing)': () => call(client, 'putArtifactType', { artifactType: { name: 'bench.Artifact', properties: props } }),
       'PutArtifactType(new)': () => call(client, 'putArtifactType', { artifactType: { name: `bench.New${k++}`, properties: props } }),
       'PutExecution(kubeflow)': () => {

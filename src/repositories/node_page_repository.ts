@@ -4,6 +4,8 @@ import { filterRestriction } from '../filter';
 import { memberIdsOfContextQuery, type MembershipEdge } from './edge_repository';
 import { nodeTables, type NodeKind } from './node_kind';
 import { whereVisible, type NodeVisibility } from './node_namespace_repository';
+import { readNodesOfPage } from './node_read_statement';
+import type { NodeMessages } from './node_row';
 
 /** The column a page is ordered by (ties broken by id). */
 export type PageOrderColumn = 'id' | 'create_time_since_epoch' | 'last_update_time_since_epoch';
@@ -42,12 +44,20 @@ export interface PageRow {
   last_update_time_since_epoch: number;
 }
 
+/** A page's statement, built and its filter validated, not yet run (prepareNodePage). */
+export interface PreparedNodePage<K extends NodeKind> {
+  /** The page's rows (id and the two time columns), in the page's order: one statement. */
+  rows(): Promise<PageRow[]>;
+  /** The page's nodes, hydrated, in the page's order: the same page as one statement with the nodes. */
+  nodes(): Promise<NodeMessages[K][]>;
+}
+
 /**
- * One page of `kind` rows (id and the two time columns) in the requested order: one
- * statement. Keyset rather than OFFSET: page 1,000 costs what page 1 costs.
+ * One page of `kind` nodes in the requested order, among `candidates`. Keyset rather than
+ * OFFSET: page 1,000 costs what page 1 costs. Preparing compiles the filter, so a bad one is
+ * INVALID_ARGUMENT here, before any statement runs (never a database error).
  */
-export async function nodePageRows(tx: Tx, kind: NodeKind, page: NodePageQuery, candidates: NodeCandidates = {}): Promise<PageRow[]> {
-  // Compiled before any statement runs: a bad filter is INVALID_ARGUMENT, never a database error.
+export function prepareNodePage<K extends NodeKind>(tx: Tx, kind: K, page: NodePageQuery, candidates: NodeCandidates = {}): PreparedNodePage<K> {
   const filter = filterRestriction(tx, kind, candidates.filterQuery);
   const query = tx.knex
     .from({ n: tx.table(nodeTables(kind).node) })
@@ -57,11 +67,18 @@ export async function nodePageRows(tx: Tx, kind: NodeKind, page: NodePageQuery, 
   filter?.(query);
   whereVisible(tx, query, kind, 'n.id', candidates.visibility);
   applyKeyset(query, page);
-  return ((await query) as PageRow[]).map((r) => ({
-    id: Number(r.id),
-    create_time_since_epoch: Number(r.create_time_since_epoch),
-    last_update_time_since_epoch: Number(r.last_update_time_since_epoch),
-  }));
+  return {
+    rows: async () =>
+      ((await query) as PageRow[]).map((r) => ({
+        id: Number(r.id),
+        create_time_since_epoch: Number(r.create_time_since_epoch),
+        last_update_time_since_epoch: Number(r.last_update_time_since_epoch),
+      })),
+    nodes: () => {
+      const { sql, bindings } = query.toSQL();
+      return readNodesOfPage(tx, kind, { sql, bindings: bindings as readonly (string | number)[] }, page);
+    },
+  };
 }
 
 function applyKeyset(query: Knex.QueryBuilder, page: NodePageQuery): void {

@@ -150,3 +150,24 @@ export async function readMembersOfContext<K extends 'artifact' | 'execution'>(
   foldRows(tx.dialect, kind, await selectRows<JoinedRow>(tx, sql, [contextId, ...visible.bindings]), nodes);
   return [...nodes.values()] as NodeMessages[K][];
 }
+
+/**
+ * The nodes of one page, fully hydrated, in the page's order: the page's own statement (ids
+ * under the order, keyset and limit) nested as a derived table in the node read, so a listing
+ * page is one statement where it was the page and then the nodes by id. (MySQL refuses a
+ * LIMIT directly inside IN (…); one derived table more is accepted by every backend.)
+ */
+export async function readNodesOfPage<K extends NodeKind>(
+  tx: Tx,
+  kind: K,
+  pageIds: { sql: string; bindings: readonly (string | number)[] },
+  order: { order: 'id' | 'create_time_since_epoch' | 'last_update_time_since_epoch'; ascending: boolean },
+): Promise<NodeMessages[K][]> {
+  const q = tx.dialect === 'mysql' ? '`' : '"';
+  const direction = order.ascending ? 'ASC' : 'DESC';
+  const orderBy = order.order === 'id' ? `n.${q}id${q} ${direction}` : `n.${q}${order.order}${q} ${direction}, n.${q}id${q} ${direction}`;
+  const sql = `${statementPrefix(tx.dialect, kind)}WHERE n.${q}id${q} IN (SELECT pg.${q}id${q} FROM (${pageIds.sql}) pg) ORDER BY ${orderBy}`;
+  const nodes = new Map<number, NodeMessage>();
+  foldRows(tx.dialect, kind, await selectRows<JoinedRow>(tx, sql, pageIds.bindings), nodes);
+  return [...nodes.values()] as NodeMessages[K][];
+}

@@ -2,9 +2,9 @@ import type { ListOperationOptions } from '../../generated/ml_metadata/proto/met
 import type { Tx } from '../../database/database';
 import { contextHasMembers } from '../../repositories/edge_repository';
 import { storedIdOf } from '../../repositories/stored_ids';
-import { loadNodes, membersOfContext, type NodeMessages } from '../../repositories/node_repository';
+import { membersOfContext, type NodeMessages } from '../../repositories/node_repository';
 import { everythingOrOnePage } from '../paging/everything_or_one_page';
-import { listNodeIdPage } from '../paging/list_node_page';
+import { listNodePage } from '../paging/list_node_page';
 import type { RpcImpl } from '../rpc';
 import { readFilterOf } from '../tenancy/call_tenancy';
 import { readableIds } from '../tenancy/visible_ids';
@@ -44,12 +44,9 @@ async function memberPage<K extends 'artifact' | 'execution'>(
   const edge = EDGE[kind];
   return everythingOrOnePage<MemberPage<K>>(options, {
     everything: async () => ({ nodes: await membersOfContext(tx, kind, context, visibility) }),
-    page: async (options) => {
-      if (!(await contextHasMembers(tx, edge, context))) return { nodes: [] };
-      // Paging and filtering belong to the shared listing; this module only names the candidates.
-      const page = await listNodeIdPage(tx, edge === 'Attribution' ? 'Artifact' : 'Execution', options, { memberOf: { edge, contextId: context }, visibility });
-      return { nodes: await loadNodes(tx, kind, page.ids, visibility), nextPageToken: page.nextPageToken };
-    },
+    // Paging and filtering belong to the shared listing; this module only names the candidates.
+    // An empty page is the same answer whether or not the context has members.
+    page: (options) => listNodePage(tx, kind, options, { memberOf: { edge, contextId: context }, visibility }, async () => !(await contextHasMembers(tx, edge, context))),
   });
 }
 

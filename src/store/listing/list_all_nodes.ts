@@ -1,9 +1,9 @@
 import type { Tx } from '../../database/database';
 import type { ListOperationOptions } from '../../generated/ml_metadata/proto/metadata_store';
-import { allNodes, loadNodes, type NodeMessages } from '../../repositories/node_repository';
-import { nodeTables, type NodeKind } from '../../repositories/node_kind';
+import { allNodes, type NodeMessages } from '../../repositories/node_repository';
+import type { NodeKind } from '../../repositories/node_kind';
 import { everythingOrOnePage } from '../paging/everything_or_one_page';
-import { listNodeIdPage } from '../paging/list_node_page';
+import { listNodePage } from '../paging/list_node_page';
 import { read, type RpcTable } from '../rpc';
 import { readFilterOf } from '../tenancy/call_tenancy';
 
@@ -20,10 +20,7 @@ async function listAll<K extends NodeKind>(
   const visibility = readFilterOf(tx);
   return everythingOrOnePage<{ nodes: NodeMessages[K][]; nextPageToken?: string }>(options, {
     everything: async () => ({ nodes: await allNodes(tx, kind, visibility) }),
-    page: async (options) => {
-      const page = await listNodeIdPage(tx, nodeTables(kind).node, options, { visibility });
-      return { nodes: await loadNodes(tx, kind, page.ids), nextPageToken: page.nextPageToken };
-    },
+    page: (options) => listNodePage(tx, kind, options, { visibility }),
   });
 }
 

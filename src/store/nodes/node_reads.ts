@@ -14,7 +14,7 @@ import { findTypeId } from '../../repositories/node_type_schema';
 import { artifactTypesOf } from '../../repositories/type_repository';
 import { invalidArgument, notFound } from '../../errors';
 import { nodeTables, type NodeKind } from '../../repositories/node_kind';
-import { listNodeIdPage } from '../paging/list_node_page';
+import { listNodePage } from '../paging/list_node_page';
 import { everythingOrOnePage } from '../paging/everything_or_one_page';
 import { readFilterOf } from '../tenancy/call_tenancy';
 
@@ -49,9 +49,12 @@ export async function nodesByType<K extends NodeKind>(
   return everythingOrOnePage<NodePage<K>>(options, {
     everything: async () => ({ nodes: await nodesOfType(tx, kind, typeId, visibility) }),
     page: async (options) => {
-      if (!(await typeHasNodes(tx, kind, typeId))) return { nodes: [] };
-      const page = await listNodeIdPage(tx, nodeTables(kind).node, options, { typeId, visibility });
-      return { nodes: await loadNodes(tx, kind, page.ids), nextPageToken: page.nextPageToken ?? '' };
+      const hasNoNodes = async () => !(await typeHasNodes(tx, kind, typeId));
+      const page = await listNodePage(tx, kind, options, { typeId, visibility }, hasNoNodes);
+      // The token is "" on a last page, and absent when the type has no nodes at all: an empty
+      // page asks which of the two it is (a second statement, only then).
+      if (page.nodes.length === 0 && (await hasNoNodes())) return { nodes: [] };
+      return { nodes: page.nodes, nextPageToken: page.nextPageToken ?? '' };
     },
   });
 }

@@ -81,6 +81,55 @@ describeEachBackend('single-statement reads and replicas sharing a database', (b
     expect((await a.store.call('getExecutionsByContext', { contextId: 999_999n })).executions).toEqual([]);
   });
 
+  it('a page of a listing (GetArtifacts, Get*ByContext, Get*ByType with options) is one statement, nodes in page order, the token as before', async () => {
+    const { typeId: runType } = await a.store.call('putContextType', { contextType: { name: uniqueName('run') } });
+    const dataName = uniqueName('data');
+    const { typeId: dataType } = await a.store.call('putArtifactType', { artifactType: { name: dataName, properties: { n: PropertyType.INT } } });
+    const emptyType = uniqueName('none');
+    await a.store.call('putArtifactType', { artifactType: { name: emptyType } });
+    const { contextIds: [run, empty] = [] } = await a.store.call('putContexts', { contexts: [{ typeId: runType, name: 'r' }, { typeId: runType, name: 'e' }] });
+    const { artifactIds = [] } = await a.store.call('putArtifacts', {
+      artifacts: [0, 1, 2, 3, 4].map((i) => ({ typeId: dataType, uri: `/p${i}`, properties: { n: { intValue: BigInt(i) } }, customProperties: { c: { stringValue: `c${i}` } } })),
+    });
+    await a.store.call('putAttributionsAndAssociations', { attributions: artifactIds.slice(0, 4).map((artifactId) => ({ artifactId, contextId: run })) });
+    // Warm the type ids, so the listing's statement is all the call sends.
+    await a.store.call('getArtifactsByType', { typeName: dataName });
+    await a.store.call('getArtifactsByType', { typeName: emptyType });
+    const desc = { maxResultSize: 2, orderByField: { field: 1, isAsc: false } };
+
+    const first = await statementsDuring(a.db, () => a.store.call('getArtifactsByContext', { contextId: run, options: desc }));
+    expect(first.sql).toHaveLength(1);
+    expect(first.result.artifacts!.map((x) => [x.id, x.properties, x.customProperties])).toEqual([
+      [artifactIds[3], { n: { intValue: 3n } }, { c: { stringValue: 'c3' } }],
+      [artifactIds[2], { n: { intValue: 2n } }, { c: { stringValue: 'c2' } }],
+    ]);
+    expect(first.result.nextPageToken).toBeTruthy();
+    const second = await a.store.call('getArtifactsByContext', { contextId: run, options: { ...desc, nextPageToken: first.result.nextPageToken } });
+    expect(second.artifacts!.map((x) => x.id)).toEqual([artifactIds[1], artifactIds[0]]);
+    expect(second.nextPageToken).toBeUndefined();
+
+    const all = await statementsDuring(a.db, () => a.store.call('getArtifacts', { options: { maxResultSize: 3, orderByField: { field: 3, isAsc: true } } }));
+    expect(all.sql).toHaveLength(1);
+    expect(all.result.artifacts!).toHaveLength(3);
+    const byType = await statementsDuring(a.db, () => a.store.call('getArtifactsByType', { typeName: dataName, options: { maxResultSize: 10 } }));
+    expect(byType.sql).toHaveLength(1);
+    expect(byType.result.artifacts!.map((x) => x.uri)).toEqual(['/p0', '/p1', '/p2', '/p3', '/p4']);
+    // The last page of a type's nodes carries an empty token; a type without nodes none at all.
+    expect(byType.result.nextPageToken).toBe('');
+    const noNodes = await a.store.call('getArtifactsByType', { typeName: emptyType, options: { maxResultSize: 10 } });
+    expect(noNodes).toEqual({ artifacts: [] });
+    const noMatch = await a.store.call('getArtifactsByType', { typeName: dataName, options: { maxResultSize: 10, filterQuery: "uri = '/nowhere'" } });
+    expect(noMatch).toEqual({ artifacts: [], nextPageToken: '' });
+
+    // Bad options over an empty set answer empty, as upstream; over members they fail.
+    const bad = { maxResultSize: 2, filterQuery: 'no_such_field = 1' };
+    expect((await a.store.call('getArtifactsByContext', { contextId: empty, options: bad })).artifacts).toEqual([]);
+    expect((await a.store.call('getArtifactsByType', { typeName: emptyType, options: bad })).artifacts).toEqual([]);
+    await expect(a.store.call('getArtifactsByContext', { contextId: run, options: bad })).rejects.toMatchObject({ code: 3 });
+    await expect(a.store.call('getArtifactsByType', { typeName: dataName, options: { maxResultSize: 0 } })).rejects.toMatchObject({ code: 3 });
+    await expect(a.store.call('getArtifacts', { options: bad })).rejects.toMatchObject({ code: 3 });
+  });
+
   it('a type another replica creates after a miss is found, and properties it adds are never served stale', async () => {
     const name = uniqueName('late');
     expect((await a.store.call('getContextByTypeAndName', { typeName: name, contextName: 'c' })).context).toBeUndefined();
