@@ -1,13 +1,7 @@
 import type { Event, Event_Path_Step } from '../../generated/ml_metadata/proto/metadata_store';
 import type { Tx } from '../../database/database';
-import {
-  eventKeyString,
-  existingEventKeys,
-  insertEvents,
-  type NewEvent,
-  type StoredStep,
-} from '../../repositories/event_repository';
-import { existingNodeIds } from '../../repositories/node_existence';
+import { eventKeyString, insertEvents, type EventKey, type NewEvent, type StoredStep } from '../../repositories/event_repository';
+import { eventWriteFacts } from '../../repositories/event_write_checks';
 import { storedIdOf } from '../../repositories/stored_ids';
 import { alreadyExists, invalidArgument } from '../../errors';
 import type { RpcImpl } from '../rpc';
@@ -18,9 +12,9 @@ import { isStorableEventType } from './event_type';
  * PutEvents (contract §6.1, §6.2). Each event is checked in request order, and the first
  * failure rejects the whole request before anything is written: ids and type present, both
  * nodes exist (INVALID_ARGUMENT, never NOT_FOUND), and no event with the same (artifact,
- * execution, type) stored or earlier in the request (ALREADY_EXISTS). Statements: one
- * existence lookup for all nodes, one for all candidate duplicates, then multi-row inserts;
- * the composite writes skip the lookups their own writes already answer (KnownNodes).
+ * execution, type) stored or earlier in the request (ALREADY_EXISTS). Statements: one lookup
+ * of the nodes and the candidate duplicates together (eventWriteFacts), then multi-row
+ * inserts; the composite writes skip the lookups their own writes already answer (KnownNodes).
  */
 export const putEvents: RpcImpl<'putEvents'> = async (tx, request) => {
   const events = request.events ?? [];
@@ -47,20 +41,23 @@ export async function writeEvents(
   for (const id of createdExecutions) knownExecutions.add(id);
   const artifactIds: number[] = [];
   const executionIds: number[] = [];
+  // Candidate duplicates: every well-formed event whose execution this transaction did not
+  // create (a new execution has no stored events). An event that fails a check below never
+  // gets that far; looking its key up anyway costs nothing more in the one statement.
+  const candidateKeys: EventKey[] = [];
   for (const e of events) {
     const a = e.artifactId === undefined ? null : storedIdOf(e.artifactId);
     const x = e.executionId === undefined ? null : storedIdOf(e.executionId);
     if (a !== null && !knownArtifacts.has(a)) artifactIds.push(a);
     if (x !== null && !knownExecutions.has(x)) executionIds.push(x);
+    if (a !== null && x !== null && e.type !== undefined && isStorableEventType(e.type) && !createdExecutions.has(x)) {
+      candidateKeys.push({ artifactId: a, executionId: x, type: e.type });
+    }
   }
+  const facts = await eventWriteFacts(tx, { Artifact: artifactIds, Execution: executionIds }, candidateKeys);
   // Nodes the caller may not link (tenancy enforce) are treated as absent; the nodes this
   // transaction wrote itself passed that check when it wrote them.
-  const existing = await writableExisting(
-    tx,
-    artifactIds.length + executionIds.length > 0
-      ? await existingNodeIds(tx, { Artifact: artifactIds, Execution: executionIds })
-      : { Artifact: new Set<number>(), Execution: new Set<number>(), Context: new Set<number>() },
-  );
+  const existing = await writableExisting(tx, facts.existing);
   for (const id of knownArtifacts) existing.Artifact.add(id);
   for (const id of knownExecutions) existing.Execution.add(id);
 
@@ -91,9 +88,7 @@ export async function writeEvents(
     };
   });
 
-  // An execution created by this transaction has no stored events yet.
-  const mayBeStored = candidates.filter((c) => !createdExecutions.has(c.executionId));
-  const stored = mayBeStored.length > 0 ? await existingEventKeys(tx, mayBeStored) : new Set<string>();
+  const stored = facts.storedKeys;
   const seen = new Set<string>();
   candidates.forEach((c, i) => {
     const key = eventKeyString(c);
