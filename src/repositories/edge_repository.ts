@@ -31,16 +31,21 @@ export interface ParentLink {
  * IGNORE on MySQL) makes the write idempotent even against a concurrent writer of the same
  * pair, and never raises, so PostgreSQL's transaction is not poisoned.
  */
-export async function insertMemberships(tx: Tx, edge: MembershipEdge, rows: MembershipRow[]): Promise<void> {
+export async function insertMemberships(tx: Tx, edge: MembershipEdge, rows: MembershipRow[], options: { withNextStatement?: boolean } = {}): Promise<void> {
   const column = MEMBER_COLUMN[edge];
-  for (const chunk of chunked(rows, ROWS_PER_INSERT.edge)) {
-    await multiRowInsert(
+  const chunks = chunked(rows, ROWS_PER_INSERT.edge);
+  for (const chunk of chunks) {
+    const insert = multiRowInsert(
       tx.knex,
       tx.dialect,
       tx.table(edge),
       chunk.map((r) => ({ context_id: r.contextId, [column]: r.nodeId })),
       { ignoreConflictsOn: ['context_id', column] },
     );
+    // Integers only, so the statement can be rendered whole and ride in the packet of the
+    // unit's next statement (MySQL), which then fails if it fails.
+    if (options.withNextStatement && chunks.length === 1) await tx.withNextStatement(insert.toString());
+    else await insert;
   }
   // Pairs that already existed are skipped by the database; counted as requested.
   tx.recordRowsWritten(edge === 'Attribution' ? 'attribution' : 'association', rows.length);

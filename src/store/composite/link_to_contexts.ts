@@ -15,7 +15,8 @@ function allPairs(contextIds: number[], nodeIds: number[]): MembershipRow[] {
 
 /**
  * Adds every execution to every context (Association) and every artifact to every context
- * (Attribution) unless already there: one idempotent multi-row INSERT per table. Ids that
+ * (Attribution) unless already there: one idempotent multi-row INSERT per table, sent on MySQL
+ * in one packet with the members' ownership lookup (inheritMembershipOwnership). Ids that
  * cannot name a stored artifact (upstream's -1 for an empty PutExecution pair) are skipped
  * rather than linked (deviation from upstream's quirk B27). Repeated ids link once.
  */
@@ -29,7 +30,9 @@ export async function linkToContexts(
   if (contexts.length === 0) return;
   const associations = allPairs(contexts, distinctStoredIds(executionIds));
   const attributions = allPairs(contexts, distinctStoredIds(artifactIds));
-  if (associations.length > 0) await insertMemberships(tx, 'Association', associations);
-  if (attributions.length > 0) await insertMemberships(tx, 'Attribution', attributions);
+  // With memberships to add, the ownership lookup always follows, and on MySQL the inserts ride
+  // in its packet: three statements, one round trip.
+  if (associations.length > 0) await insertMemberships(tx, 'Association', associations, { withNextStatement: true });
+  if (attributions.length > 0) await insertMemberships(tx, 'Attribution', attributions, { withNextStatement: true });
   await inheritMembershipOwnership(tx, attributions, associations);
 }

@@ -356,6 +356,28 @@ describeStore('PutExecution', (ctx) => {
     await expectRejected(ctx(), 'putExecution', { execution, artifactEventPairs: [{ artifact: stored, event: { type: OUTPUT } }] }, StatusCode.ALREADY_EXISTS);
   });
 
+  it('links to its contexts in one round trip on MySQL: both membership inserts ride with the ownership lookup', async () => {
+    const contexts = [newContext(), newContext({ typeId: t.run })];
+    const request = () => ({
+      execution: { typeId: t.execution },
+      artifactEventPairs: [{ artifact: artifact(), event: { type: OUTPUT } }],
+      contexts: contexts.map((c) => ({ typeId: c.typeId, name: c.name })),
+      options: { reuseContextIfAlreadyExist: true },
+    });
+    await ctx().call('putExecution', request());
+    const { sql, result } = await statementsDuring(ctx().db, () => ctx().call('putExecution', request()));
+    const links = sql.filter((q) => /\b(Association|Attribution)\b/i.test(q));
+    if (ctx().backend.dialect === 'mysql') {
+      expect(links).toHaveLength(1);
+      expect(links[0]).toMatch(/^insert ignore into `Association`.*;\s*insert ignore into `Attribution`.*;\s*select .*mlmd_ts_node_namespace/is);
+    } else {
+      expect(links).toHaveLength(2);
+    }
+    const members = await membersOf(ctx().db, result.contextIds![1]);
+    expect(members.artifacts).toContain(Number(result.artifactIds![0]));
+    expect(members.executions).toContain(Number(result.executionId));
+  });
+
   it('issues the same number of statements for 2 and 1,000 artifact-event pairs', async () => {
     const contexts = [newContext(), newContext({ typeId: t.run })];
     await ctx().call('putExecution', { execution: { typeId: t.execution }, contexts });
