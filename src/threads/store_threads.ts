@@ -7,10 +7,10 @@ import { openPreparedSqlite } from '../database/open_database';
 import { MetadataStore, type CallOptions } from '../store/metadata_store';
 import type { RequestOf, ResponseOf, RpcMethod } from '../store/rpc';
 import type { TenancyScope } from '../store/tenancy/tenancy_scope';
-import { decodeRequest, type WireEncodingDispatcher } from '../store/wire_encoded';
+import type { WireEncodingDispatcher } from '../store/wire_encoded';
 import type { WriteTurns } from '../database/write_turns';
 import { rpcRegistry } from '../store/rpc_registry';
-import { isBoundedRead } from './bounded_reads';
+import { InlineReads, type InlineReadLimits } from './inline_reads';
 import { CancelSlot } from './cancel_slot';
 import {
   errorFromData,
@@ -48,9 +48,10 @@ export interface StoreThreadsOptions {
   writeTurns?: WriteTurns;
   /**
    * Bounded reads (bounded_reads.ts) of wire-encoded requests run on the event loop, on a
-   * read-only connection of its own, instead of crossing to a thread and back.
+   * read-only connection of its own, instead of crossing to a thread and back; an RPC that
+   * proves slow there goes back to the threads for a while (inline_reads.ts; limits for tests).
    */
-  boundedReadsInline?: boolean;
+  boundedReadsInline?: boolean | InlineReadLimits;
   /** Receives the threads' database events (statements, transactions, retries, rows written). */
   observer: DatabaseObserver;
   /** A thread stopped unexpectedly (its call failed UNAVAILABLE; a new thread replaces it). */
@@ -100,8 +101,8 @@ export class StoreThreads implements WireEncodingDispatcher {
   private closing = false;
   private drained: (() => void) | undefined;
 
-  /** The event loop's own read-only store on the file, for bounded reads (bounded_reads.ts). */
-  private inline: MetadataStore | undefined;
+  /** The event loop's own read-only store on the file, for bounded reads (inline_reads.ts). */
+  private inline: InlineReads | undefined;
 
   private constructor(private readonly options: StoreThreadsOptions) {}
 
@@ -116,7 +117,8 @@ export class StoreThreads implements WireEncodingDispatcher {
       await pool.startThread();
       if (options.boundedReadsInline) {
         const readonly = { ...options.config, readonly: true };
-        pool.inline = new MetadataStore(await openPreparedSqlite(readonly, { schemaVersion: options.schemaVersion, timeouts: options.timeouts }, options.observer));
+        const store = new MetadataStore(await openPreparedSqlite(readonly, { schemaVersion: options.schemaVersion, timeouts: options.timeouts }, options.observer));
+        pool.inline = new InlineReads(store, options.boundedReadsInline === true ? undefined : options.boundedReadsInline);
       }
     } catch (e) {
       await pool.terminateAll();
@@ -142,8 +144,7 @@ export class StoreThreads implements WireEncodingDispatcher {
   private enqueue<M extends RpcMethod>(method: M, request: RequestOf<M> | Uint8Array, options: CallOptions, wireEncoded: boolean): Promise<ResponseOf<M> | Uint8Array> {
     if (this.closing) return Promise.reject(unavailable('The server is shutting down; retry the call on another server.'));
     if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
-    // Decoded, run and answered here; the transport encodes the response.
-    if (this.inline && wireEncoded && isBoundedRead(method, request)) return this.inline.call(method, decodeRequest(method, request), options);
+    if (this.inline && wireEncoded && this.inline.accepts(method, request)) return this.inline.call(method, request, options);
     const turns = this.options.writeTurns;
     if (!turns || rpcRegistry[method]?.readOnly !== false) return this.dispatch(method, request, options, wireEncoded);
     return this.inWriteTurn(turns, () => this.dispatch(method, request, options, wireEncoded), options.signal);
@@ -205,7 +206,7 @@ export class StoreThreads implements WireEncodingDispatcher {
       running++;
       this.cancel(thread, reason);
     }
-    return running + (this.inline?.db.abortTransactions(reason) ?? 0);
+    return running + (this.inline?.store.db.abortTransactions(reason) ?? 0);
   }
 
   /** After the server stopped taking calls: waits (bounded) for the running ones, then ends the threads. */
@@ -221,7 +222,7 @@ export class StoreThreads implements WireEncodingDispatcher {
       }).finally(() => clearTimeout(timer));
     }
     await this.terminateAll();
-    await this.inline?.db.close();
+    await this.inline?.store.db.close();
   }
 
   stats(): StoreThreadStats {
